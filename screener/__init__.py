@@ -1,0 +1,3 @@
+"""screener: ML-assisted screening prioritizer for systematic reviews."""
+
+__version__ = "0.1.0"

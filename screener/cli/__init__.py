@@ -1,0 +1,37 @@
+"""The ``screener`` command line: thin typer commands over the library.
+
+Each command module registers its commands on ``app``; ``main`` turns user
+mistakes (``ScreenerError``) into one clear line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from screener.cli._app import app, console_err
+from screener.errors import ScreenerError
+
+# Importing the modules registers their commands on ``app``.
+from screener.cli import commands_engine  # noqa: F401,E402
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except ScreenerError as exc:
+        console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except typer.Abort:
+        console_err.print("aborted")
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors come through here too
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
