@@ -50,7 +50,8 @@ def read_order(
 
     An order that stopped early is allowed: records of ``data`` missing from the
     file are appended after its end, irrelevant ones first (the worst case), and
-    marked ``screened = 0``, so metrics on it are conservative bounds.
+    marked ``screened = 0``, so metrics on it are conservative bounds. Without
+    ``data`` the records listed are taken to be the whole pool.
 
     Returns columns ``rank,record_id,label,is_prior,score,screened``, priors
     first, ``rank`` 1-based. Raises ``DataError`` for anything that cannot be scored.

@@ -112,3 +112,14 @@ def test_real_pool(shared_data, tmp_path):
     assert code == 0, err
     row = json.loads(out)["orders"][0]
     assert row["N"] == len(data) and row["R"] == int(data["label_included"].sum())
+
+
+def test_wide_terminal_gets_one_row_per_order(files, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, err = run_cli(["metrics", files["a"], files["b"], "--data", files["data"], "--prior-ids", "1,2"])
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(line for line in lines if "records@95" in line)
+    assert "order" in header and "loss" in header
+    assert any(line.strip("│ ").startswith("a.csv") for line in lines)
+    assert any(line.strip("│ ").startswith("mean") for line in lines)

@@ -194,3 +194,12 @@ def test_summarise_and_markdown():
     assert flat.loc[0, "runs"] == 3 and flat.loc[0, "records@95"] == pytest.approx(70 / 3)
     with pytest.raises(ConfigError):
         summarise(rows, by=("pool",))
+
+
+@pytest.mark.parametrize(
+    "n, r, ideal", [(849, 19, 19), (391, 40, 38), (501, 135, 129), (669, 23, 22), (1860, 89, 85), (2017, 100, 95)]
+)
+def test_ideal_records_at_95_matches_evaluation_md(n, r, ideal):
+    # The "ideal records@95" column of EVALUATION.md's reference table.
+    labels = np.r_[np.ones(r, int), np.zeros(n - r, int)]
+    assert evaluate(labels, ["records@95"])["records@95"] == ideal

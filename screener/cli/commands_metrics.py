@@ -47,7 +47,7 @@ def _fmt(key: str, value: float) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     if key in {"N", "R", "screened"} or key.startswith("records@"):
-        return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
     return f"{value:.3f}"
 
 
