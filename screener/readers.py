@@ -60,7 +60,9 @@ _ALIAS_KEYS = {canon: [_header_key(a) for a in names] for canon, names in ALIASE
 
 
 def _fail(path: Path, problem: str) -> DataError:
-    return DataError(f"{path.name}: {problem}")
+    """A one-line DataError naming the file (quoted file content cannot break the line)."""
+    return DataError(re.sub(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+", " ",
+                            f"{path.name}: {problem}"))
 
 
 # --- decoding ------------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     found = {canon: next((keys[k] for k in alias_keys if k in keys), None)
              for canon, alias_keys in _ALIAS_KEYS.items()}
     if found["title"] is None and found["abstract"] is None:
-        names = ", ".join(map(str, raw.columns[:20])) or "none"
+        names = ", ".join(" ".join(str(c).split()) for c in raw.columns[:20]) or "none"
         raise _fail(path, f"has no title or abstract column; found columns: {names}; "
                           "rename one to 'title'")
     if raw.empty:
