@@ -598,16 +598,18 @@ def _memberships(pool: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.n
 
 
 def _export_rows(pool: pd.DataFrame, mask: np.ndarray, rng: np.random.Generator, *,
-                 p_no_doi: float, p_dup: float = 0.0) -> list[tuple[dict, str, str]]:
-    """(record, title as exported, DOI as exported) in export order, with in-file duplicates."""
+                 p_no_doi: float, p_dup: float = 0.0) -> list[tuple[dict, str, str, bool]]:
+    """(record, title as exported, DOI as exported, is an in-file duplicate) in export order."""
     idx = np.flatnonzero(mask)
-    idx = np.concatenate([idx, idx[rng.random(len(idx)) < p_dup]])
+    dups = idx[rng.random(len(idx)) < p_dup]
+    idx = np.concatenate([idx, dups])
+    is_dup = np.arange(len(idx)) >= len(idx) - len(dups)
     records = pool.to_dict("records")
     rows = []
-    for i in idx[rng.permutation(len(idx))]:
-        rec = records[int(i)]
+    for j in rng.permutation(len(idx)):
+        rec = records[int(idx[j])]
         doi = "" if rng.random() < p_no_doi else rec["doi"]
-        rows.append((rec, _title_variant(rng, rec["title"]), doi))
+        rows.append((rec, _title_variant(rng, rec["title"]), doi, bool(is_dup[j])))
     return rows
 
 
@@ -638,14 +640,16 @@ def write_demo_files(out_dir: Path, *, n_records: int = 1500, n_update: int = 20
     paths = {"pool": out_dir / "peer_support_demo.csv"}
     pool.to_csv(paths["pool"], index=False, lineterminator="\n", encoding="utf-8")
 
+    # EBSCOhost searches several databases at once; a record found in two of them comes
+    # twice, with a different accession number (demo-eb-... and demo-ps-...).
     ebsco = _export_rows(pool, found["ebscohost"], rng, p_no_doi=0.15, p_dup=0.02)
     paths["ebscohost"] = _write_text(out_dir / "ebscohost.ris", "\n".join(
-        _ris_entry(r, t, d, f"demo-eb-{r['record_id']}") for r, t, d in ebsco))
+        _ris_entry(r, t, d, f"demo-{'ps' if dup else 'eb'}-{r['record_id']}") for r, t, d, dup in ebsco))
     pubmed = _export_rows(pool, found["pubmed"], rng, p_no_doi=0.10)
-    paths["pubmed"] = _write_text(out_dir / "pubmed.nbib", "\n".join(_nbib_entry(r, t, d) for r, t, d in pubmed))
+    paths["pubmed"] = _write_text(out_dir / "pubmed.nbib", "\n".join(_nbib_entry(r, t, d) for r, t, d, _ in pubmed))
     wos = _export_rows(pool, found["webofscience"], rng, p_no_doi=0.20)
     paths["webofscience"] = out_dir / "webofscience.csv"
-    pd.DataFrame([_wos_row(r, t, d) for r, t, d in wos]).to_csv(
+    pd.DataFrame([_wos_row(r, t, d) for r, t, d, _ in wos]).to_csv(
         paths["webofscience"], index=False, lineterminator="\n", encoding="utf-8")
 
     update = _make_pool(int(n_update), update_rng, first_id=int(n_records) + 1)
