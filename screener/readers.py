@@ -8,7 +8,7 @@ Bad input always becomes a one-line ``DataError`` naming the file.
 
 from __future__ import annotations
 
-import io
+import codecs
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,6 +57,7 @@ def _header_key(name: object) -> str:
 
 
 _ALIAS_KEYS = {canon: [_header_key(a) for a in names] for canon, names in ALIASES.items()}
+_WANTED_KEYS = {key for keys in _ALIAS_KEYS.values() for key in keys}
 
 
 def _fail(path: Path, problem: str) -> DataError:
@@ -67,38 +68,61 @@ def _fail(path: Path, problem: str) -> DataError:
 
 # --- decoding ------------------------------------------------------------------------------
 
-def _encoding(raw: bytes, path: Path) -> str:
-    """The encoding that decodes ``raw``: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252/Latin-1."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+_CHUNK = 1 << 20
+
+
+def _decodes(path: Path, enc: str) -> bool:
+    """Whether the whole file decodes as ``enc`` (streamed: no copy of the file in memory)."""
+    decoder = codecs.getincrementaldecoder(enc)()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _encoding(path: Path) -> str:
+    """The encoding of a text file: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252/Latin-1."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+        has_nul = b"\x00" in head or any(b"\x00" in chunk for chunk in iter(
+            lambda: handle.read(_CHUNK), b""))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
+    elif has_nul:
+        raise _fail(path, "looks like a binary file (NUL bytes), not text; "
+                          "export it as CSV, RIS or MEDLINE")
     else:
-        if b"\x00" in raw:
-            raise _fail(path, "looks like a binary file (NUL bytes), not text; "
-                              "export it as CSV, RIS or MEDLINE")
         candidates = ["utf-8-sig", "cp1252", "latin-1"]
     for enc in candidates:
-        try:
-            text = raw.decode(enc)
-        except UnicodeDecodeError:
+        if not _decodes(path, enc):
             continue
-        head = text[:4096]
-        controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f")
-        if controls > max(2, len(head) // 20):
+        text = head[:4096].decode(enc, errors="replace")
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+        if controls > max(2, len(text) // 20):
             break
         return enc
     raise _fail(path, "is not readable as text (binary content or unknown encoding); "
                       "export it as UTF-8 CSV, RIS or MEDLINE")
 
 
-def _lines(raw: bytes, enc: str, errors: str = "strict") -> Iterator[str]:
+def _lines(path: Path, enc: str) -> Iterator[str]:
     """Lines of the file, decoded lazily (universal newlines, no trailing newline)."""
-    with io.TextIOWrapper(io.BytesIO(raw), encoding=enc, errors=errors, newline=None) as handle:
+    with path.open(encoding=enc, newline=None) as handle:
         for line in handle:
             yield line.rstrip("\n")
 
 
-def _head(raw: bytes, enc: str, n: int = 50) -> list[str]:
-    return [ln for ln in itertools.islice(_lines(raw[:65536], enc, "replace"), n) if ln.strip()]
+def _head(path: Path, enc: str, n: int = 50) -> list[str]:
+    """The first ``n`` non-blank lines (from the first 64 KiB), for sniffing."""
+    with path.open("rb") as handle:
+        text = handle.read(65536).decode(enc, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return [ln for ln in text.splitlines()[:n] if ln.strip()]
 
 
 # --- tabular -------------------------------------------------------------------------------
@@ -109,34 +133,42 @@ def _delimiter(header: str, allowed: str) -> str:
     return best if counts[best] else allowed[0]
 
 
-def _read_delimited(raw: bytes, path: Path, allowed: str) -> pd.DataFrame:
-    enc = _encoding(raw, path)
-    head = _head(raw, enc, 1)
+def _read_delimited(path: Path, allowed: str) -> pd.DataFrame:
+    enc = _encoding(path)
+    head = _head(path, enc, 1)
     sep = _delimiter(head[0] if head else "", allowed)
+    seen: list[str] = []
+
+    def wanted(name: str) -> bool:  # only mapped columns are read: exports carry dozens
+        seen.append(name)
+        return _header_key(name) in _WANTED_KEYS or str(name).lower().startswith("label_")
+
     try:
-        return pd.read_csv(io.BytesIO(raw), sep=sep, encoding=enc, dtype=str,
-                           keep_default_na=False, skip_blank_lines=True)
+        table = pd.read_csv(path, sep=sep, encoding=enc, dtype=str, usecols=wanted,
+                            keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise _fail(path, "is empty; export the records again") from None
     except Exception as exc:  # pandas raises many types for malformed text
         raise _fail(path, f"cannot be parsed as a delimited table ({_first_line(exc)}); "
                           "check quoting or re-export it") from None
+    table.attrs["all_columns"] = seen
+    return table
 
 
-def read_csv(raw: bytes, path: Path) -> pd.DataFrame:
+def read_csv(path: Path) -> pd.DataFrame:
     """Comma- (or semicolon-) separated table."""
-    return _read_delimited(raw, path, ",;\t")
+    return _read_delimited(path, ",;\t")
 
 
-def read_tsv(raw: bytes, path: Path) -> pd.DataFrame:
+def read_tsv(path: Path) -> pd.DataFrame:
     """Tab-separated table."""
-    return _read_delimited(raw, path, "\t")
+    return _read_delimited(path, "\t")
 
 
-def read_xlsx(raw: bytes, path: Path) -> pd.DataFrame:
+def read_xlsx(path: Path) -> pd.DataFrame:
     """First sheet of an Excel workbook."""
     try:
-        return pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="openpyxl")
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # zipfile, openpyxl and pandas errors alike
         raise _fail(path, f"is not a readable .xlsx workbook ({_first_line(exc)}); "
                           "re-save it from Excel as .xlsx or export it as CSV") from None
@@ -200,10 +232,10 @@ def _asreview_label(entry: dict) -> str:
     return ""
 
 
-def _parse_tagged(raw: bytes, path: Path, implementation: type[rispy.RisParser]) -> pd.DataFrame:
-    enc = _encoding(raw, path)
+def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> pd.DataFrame:
+    enc = _encoding(path)
     # A closing tag appended for files whose last record lacks one; harmless otherwise.
-    lines = itertools.chain(_lines(raw, enc), [implementation.END_TAG + "  - "])
+    lines = itertools.chain(_lines(path, enc), [implementation.END_TAG + "  - "])
     try:
         entries = implementation(skip_unknown_tags=True).parse_lines(lines)
     except Exception as exc:  # rispy has no error type of its own for malformed input
@@ -214,14 +246,14 @@ def _parse_tagged(raw: bytes, path: Path, implementation: type[rispy.RisParser])
     return pd.DataFrame([_ris_record(e) for e in entries], dtype=str)
 
 
-def read_ris(raw: bytes, path: Path) -> pd.DataFrame:
+def read_ris(path: Path) -> pd.DataFrame:
     """RIS export (EndNote, Zotero, Scopus, EBSCOhost, Web of Science RIS)."""
-    return _parse_tagged(raw, path, rispy.RisParser)
+    return _parse_tagged(path, rispy.RisParser)
 
 
-def read_wos(raw: bytes, path: Path) -> pd.DataFrame:
+def read_wos(path: Path) -> pd.DataFrame:
     """Web of Science plain-text (field-tagged) export."""
-    return _parse_tagged(raw, path, rispy.WokParser)
+    return _parse_tagged(path, rispy.WokParser)
 
 
 # --- PubMed MEDLINE ------------------------------------------------------------------------
@@ -273,10 +305,10 @@ def _medline_record(entry: dict[str, list[str]]) -> dict[str, str]:
     }
 
 
-def read_medline(raw: bytes, path: Path) -> pd.DataFrame:
+def read_medline(path: Path) -> pd.DataFrame:
     """PubMed MEDLINE / .nbib export (tag parser; PMID starts a record)."""
-    enc = _encoding(raw, path)
-    rows = [_medline_record(e) for e in _medline_entries(_lines(raw, enc)) if "PMID" in e
+    enc = _encoding(path)
+    rows = [_medline_record(e) for e in _medline_entries(_lines(path, enc)) if "PMID" in e
             or "TI" in e]
     if not rows:
         raise _fail(path, "contains no MEDLINE records (no 'PMID- ' lines); "
@@ -286,11 +318,9 @@ def read_medline(raw: bytes, path: Path) -> pd.DataFrame:
 
 # --- sniffing and registry -----------------------------------------------------------------
 
-def sniff_format(raw: bytes, path: Path) -> Callable[[bytes, Path], pd.DataFrame]:
+def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
     """The reader for a file whose extension does not say (e.g. ``.txt``), chosen by content."""
-    if raw.startswith(b"PK\x03\x04"):
-        return read_xlsx
-    head = _head(raw, _encoding(raw, path))
+    head = _head(path, _encoding(path))
     if any(re.match(r"^TY  -", ln) for ln in head):
         return read_ris
     if any(ln.startswith("PMID-") for ln in head):
@@ -300,7 +330,7 @@ def sniff_format(raw: bytes, path: Path) -> Callable[[bytes, Path], pd.DataFrame
     return read_tsv if head and "\t" in head[0] else read_csv
 
 
-READERS: dict[str, Callable[[bytes, Path], pd.DataFrame]] = {
+READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".csv": read_csv,
     ".tsv": read_tsv,
     ".tab": read_tsv,
@@ -360,7 +390,8 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     found = {canon: next((keys[k] for k in alias_keys if k in keys), None)
              for canon, alias_keys in _ALIAS_KEYS.items()}
     if found["title"] is None and found["abstract"] is None:
-        names = ", ".join(" ".join(str(c).split()) for c in raw.columns[:20]) or "none"
+        columns = raw.attrs.get("all_columns") or list(raw.columns)
+        names = ", ".join(" ".join(str(c).split()) for c in columns[:20]) or "none"
         raise _fail(path, f"has no title or abstract column; found columns: {names}; "
                           "rename one to 'title'")
     if raw.empty:
@@ -421,16 +452,21 @@ def read_file(path: str | Path, *, source: str | None = None) -> pd.DataFrame:
         kinds = ", ".join(sorted(READERS))
         raise _fail(path, f"unsupported file type '{path.suffix}'; use one of {kinds}")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(_CHUNK)
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror}); check its permissions") from None
-    if not raw[:4096].strip() and not raw.strip():
+    if not head.strip() and len(head) < _CHUNK:
         raise _fail(path, "is empty; export the records again")
-    if raw.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):
         reader = read_xlsx  # a workbook whatever its name says
     elif reader is sniff_format:
-        reader = sniff_format(raw, path)
-    return _standardise(reader(raw, path), path, source if source is not None else path.name)
+        reader = sniff_format(path)
+    try:
+        table = reader(path)
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror}); check its permissions") from None
+    return _standardise(table, path, source if source is not None else path.name)
 
 
 def read_records(paths: Sequence[str | Path]) -> pd.DataFrame:
