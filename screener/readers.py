@@ -174,6 +174,12 @@ def read_xlsx(path: Path) -> pd.DataFrame:
                           "re-save it from Excel as .xlsx or export it as CSV") from None
 
 
+def _incidental_ids(table: pd.DataFrame) -> pd.DataFrame:
+    """Mark ids that came with tagged records: repeated ones are replaced, not an error."""
+    table.attrs["incidental_ids"] = True
+    return table
+
+
 # --- RIS and Web of Science ----------------------------------------------------------------
 
 # Canonical field ← rispy keys (RIS and Web of Science names), first non-empty wins.
@@ -212,8 +218,8 @@ def _ris_record(entry: dict) -> dict[str, str]:
         accession = _text(entry.get("accession_number"))
         database = _text(entry.get("name_of_database")).lower()
         match = _PMID.match(accession)
-        if match and (accession.strip()[:1].isalpha() or "medline" in database
-                      or "pubmed" in database):
+        labelled = accession.strip().lower().startswith("pmid")
+        if match and (labelled or "medline" in database or "pubmed" in database):
             row["pmid"] = match.group(1)
         elif match := _PMID_IN_NOTE.search(_text(entry.get("notes"))):
             row["pmid"] = match.group(1)
@@ -243,7 +249,7 @@ def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> pd.DataF
     if not entries:
         raise _fail(path, f"contains no {implementation.START_TAG} records; "
                           "check that it is a RIS/Web of Science export")
-    return pd.DataFrame([_ris_record(e) for e in entries], dtype=str)
+    return _incidental_ids(pd.DataFrame([_ris_record(e) for e in entries], dtype=str))
 
 
 def read_ris(path: Path) -> pd.DataFrame:
@@ -259,7 +265,6 @@ def read_wos(path: Path) -> pd.DataFrame:
 # --- PubMed MEDLINE ------------------------------------------------------------------------
 
 _MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3})\s*- ?(.*)$")
-_MEDLINE_LISTS = {"FAU", "AU", "OT", "MH", "AID", "LID"}
 
 
 def _medline_entries(lines: Iterable[str]) -> Iterator[dict[str, list[str]]]:
@@ -313,7 +318,7 @@ def read_medline(path: Path) -> pd.DataFrame:
     if not rows:
         raise _fail(path, "contains no MEDLINE records (no 'PMID- ' lines); "
                           "export from PubMed with 'Format: PubMed'")
-    return pd.DataFrame(rows, dtype=str)
+    return _incidental_ids(pd.DataFrame(rows, dtype=str))
 
 
 # --- sniffing and registry -----------------------------------------------------------------
@@ -358,7 +363,7 @@ def _clean_text(col: pd.Series) -> pd.Series:
 def normalise_doi(s: pd.Series) -> pd.Series:
     """Lowercase DOIs without resolver prefixes or whitespace ('' when missing)."""
     s = _clean_text(s).str.lower().str.replace(r"\s+", "", regex=True)
-    return s.str.replace(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", regex=True)
+    return s.str.replace(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)", "", regex=True)
 
 
 def normalise_year(s: pd.Series) -> pd.Series:
@@ -401,10 +406,12 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
         col = found.get(canon)
         out[canon] = _clean_text(raw[col].reset_index(drop=True)) if col is not None else ""
     out["doi"] = normalise_doi(out["doi"])
-    out["pmid"] = out["pmid"].str.extract(r"(\d+)", expand=False).fillna("")
+    out["pmid"] = out["pmid"].str.extract(r"^(?:pmid:?\s*)?(\d{1,9})(?:\.0)?$", flags=re.I,
+                                          expand=False).fillna("")
     out["year"] = (normalise_year(raw[found["year"]].reset_index(drop=True))
                    if found["year"] is not None else pd.Series(pd.NA, index=out.index, dtype="Int64"))
-    out["record_id"] = _record_ids(out["record_id"], path, found["record_id"])
+    id_column = None if raw.attrs.get("incidental_ids") else found["record_id"]
+    out["record_id"] = _record_ids(out["record_id"], path, id_column)
     out["source"] = source
     out = out[RECORD_COLUMNS]
     labels = {"label_included": found["label_included"]}

@@ -185,6 +185,21 @@ def test_ris_asreview_labels(tmp_path):
     assert df["label_included"].tolist() == [1, 0, pd.NA]
 
 
+def test_ris_repeated_ids_are_replaced(tmp_path):
+    text = "TY  - JOUR\nID  - 7\nTI  - A\nER  - \nTY  - JOUR\nID  - 7\nTI  - B\nER  - \n"
+    assert read_file(write(tmp_path, "rep.ris", text))["record_id"].tolist() == ["1", "2"]
+
+
+def test_identifier_normalising(tmp_path):
+    text = ("title,doi,pmid\n"
+            "a,https://dx.doi.org/10.1/A B,PMID: 12\n"
+            "b,doi.org/10.2/x,PMC555\n"
+            "c, DOI: 10.3/Y ,34.0\n")
+    df = read_file(write(tmp_path, "ids.csv", text))
+    assert df["doi"].tolist() == ["10.1/ab", "10.2/x", "10.3/y"]
+    assert df["pmid"].tolist() == ["12", "", "34"]
+
+
 def test_medline(tmp_path):
     df = read_file(write(tmp_path, "pubmed.nbib", MEDLINE))
     check_table(df)
