@@ -2,7 +2,9 @@
 
 Two records belong together when they share a DOI, a PMID, or the same
 normalised title in the same year; groups are the connected components of
-those links, so matches are transitive. Nothing is dropped here: callers get
+those links, so matches are transitive. Titles too short or too generic to
+identify a paper ("Editorial", "Abstracts", "MLJ Reviews": real pools have
+several of each) never match on their own; DOI and PMID still do. Nothing is dropped here: callers get
 group ids, a report and a suggested kept record per group, and decide.
 """
 
@@ -15,6 +17,16 @@ from scipy.sparse.csgraph import connected_components
 
 # Match keys in the order they are reported.
 KEYS = ("doi", "pmid", "title+year")
+# A title identifies a paper only with at least this many words and when it is
+# not a journal section heading.
+MIN_TITLE_WORDS = 3
+GENERIC_TITLES = frozenset({
+    "abstracts", "book reviews", "books received", "commentary", "contents", "correction",
+    "corrigendum", "editorial", "editorial board", "editors note", "erratum", "foreword",
+    "from the editor", "from the editors", "in brief", "in this issue", "index",
+    "introduction", "letter to the editor", "letters to the editor", "news", "preface",
+    "publications received", "reply", "response", "retraction", "table of contents",
+})
 
 _COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 
@@ -63,14 +75,17 @@ def _keys(records: pd.DataFrame) -> dict[str, pd.Series]:
 
     title = normalise_title(records["title"]) if "title" in records else column("title")
     year = column("year")  # '' when missing: two missing years count as the same year
-    title_year = (title + "\x1f" + year).where(title != "", "")
+    identifying = (title.str.count(" ") + 1 >= MIN_TITLE_WORDS) & ~title.isin(GENERIC_TITLES)
+    title_year = (title + "\x1f" + year).where(identifying & (title != ""), "")
     return {"doi": column("doi").str.lower(), "pmid": column("pmid"), "title+year": title_year}
 
 
 def duplicate_groups(records: pd.DataFrame) -> pd.Series:
     """An integer group id per record (index-aligned); duplicates share one id.
 
-    Ids are numbered 0, 1, ... in order of each group's first record.
+    Keys: a non-empty DOI, a non-empty PMID, or the normalised title (of at least
+    ``MIN_TITLE_WORDS`` words, not in ``GENERIC_TITLES``) with the same year, where
+    two missing years count as the same. Ids are numbered 0, 1, ... in order of each group's first record.
     """
     n = len(records)
     rows, cols = [np.arange(n)], [np.arange(n)]

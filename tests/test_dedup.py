@@ -34,15 +34,15 @@ def test_normalise_title():
 
 def test_groups_by_doi_pmid_and_title_year_transitively():
     df = records([
-        {"title": "Alpha", "doi": "10.1/a", "year": 2001},           # 0
+        {"title": "Alpha beta gamma", "doi": "10.1/a", "year": 2001},     # 0
         {"title": "Alpha (other title)", "doi": "10.1/a", "pmid": "7"},  # 1: doi with 0
-        {"title": "Unrelated", "pmid": "7", "year": 2003},           # 2: pmid with 1
-        {"title": "ALPHA.", "year": 2001},                           # 3: title+year with 0
-        {"title": "Alpha", "year": 2002},                            # 4: other year, alone
-        {"title": "No year"},                                        # 5
-        {"title": "no year!"},                                       # 6: both years missing
-        {"title": "", "abstract": "x"},                              # 7: empty title
-        {"title": "", "abstract": "y"},                              # 8: no key at all
+        {"title": "Unrelated", "pmid": "7", "year": 2003},               # 2: pmid with 1
+        {"title": "ALPHA, beta & gamma.", "year": 2001},                 # 3: title+year with 0
+        {"title": "Alpha beta gamma", "year": 2002},                     # 4: other year, alone
+        {"title": "A paper without year"},                               # 5
+        {"title": "a paper without year!"},                              # 6: both years missing
+        {"title": "", "abstract": "x"},                                  # 7: empty title
+        {"title": "", "abstract": "y"},                                  # 8: no key at all
     ])
     g = duplicate_groups(df)
     assert g.index.equals(df.index)
@@ -50,22 +50,33 @@ def test_groups_by_doi_pmid_and_title_year_transitively():
     assert g.tolist() == [0, 0, 0, 0, 1, 2, 2, 3, 4]
 
 
+def test_short_and_generic_titles_do_not_match_alone():
+    df = records([
+        {"title": "Editorial", "year": 2001}, {"title": "Editorial", "year": 2001},
+        {"title": "MLJ Reviews"}, {"title": "MLJ reviews"},
+        {"title": "From the Editors"}, {"title": "From the editors"},
+        {"title": "Abstracts", "doi": "10.1/x"}, {"title": "Abstracts", "doi": "10.1/X"},
+    ])
+    assert duplicate_groups(df).tolist() == [0, 1, 2, 3, 4, 5, 6, 6]
+
+
 def test_groups_are_index_aligned():
-    df = records([{"title": "A"}, {"title": "B"}, {"title": "a"}]).set_index(
+    df = records([{"title": "A long title"}, {"title": "B long title"},
+                  {"title": "a long title"}]).set_index(
         pd.Index([10, 20, 30]))
     assert duplicate_groups(df).to_dict() == {10: 0, 20: 1, 30: 0}
 
 
 def test_choose_kept_prefers_abstract_then_length_then_order():
     df = records([
-        {"title": "T", "abstract": ""},
-        {"title": "T", "abstract": "short"},
-        {"title": "T", "abstract": "a longer abstract"},
-        {"title": "U", "abstract": ""},
-        {"title": "U", "abstract": ""},
-        {"title": "V", "abstract": "same"},
-        {"title": "V", "abstract": "same"},
-        {"title": "W"},
+        {"title": "T one two", "abstract": ""},
+        {"title": "T one two", "abstract": "short"},
+        {"title": "T one two", "abstract": "a longer abstract"},
+        {"title": "U one two", "abstract": ""},
+        {"title": "U one two", "abstract": ""},
+        {"title": "V one two", "abstract": "same"},
+        {"title": "V one two", "abstract": "same"},
+        {"title": "W one two"},
     ])
     kept = choose_kept(df, duplicate_groups(df))
     assert kept.tolist() == [False, False, True, True, False, True, False, True]
@@ -74,8 +85,9 @@ def test_choose_kept_prefers_abstract_then_length_then_order():
 
 def test_duplicate_report():
     df = records([
-        {"record_id": "a1", "title": "T", "doi": "10.1/x", "source": "a.ris"},
-        {"record_id": "b1", "title": "T", "doi": "10.1/x", "abstract": "text", "source": "b.csv"},
+        {"record_id": "a1", "title": "T one two", "doi": "10.1/x", "source": "a.ris"},
+        {"record_id": "b1", "title": "T one two", "doi": "10.1/x", "abstract": "text",
+         "source": "b.csv"},
         {"record_id": "b2", "title": "Lonely", "source": "b.csv"},
         {"record_id": "b3", "title": "Other", "pmid": "5", "source": "b.csv"},
         {"record_id": "c1", "title": "Different", "pmid": "5", "source": "c.nbib"},
@@ -103,7 +115,7 @@ def test_empty_table():
 
 
 def test_inputs_not_mutated():
-    df = records([{"title": "A", "doi": "10.1/X"}, {"title": "a"}])
+    df = records([{"title": "A long title", "doi": "10.1/X"}, {"title": "a long title"}])
     before = df.copy()
     groups = duplicate_groups(df)
     duplicate_report(df, groups)

@@ -455,3 +455,14 @@ def test_every_shared_pool(shared_data):
     everything = read_records(pools)
     assert len(everything) == sum(len(pd.read_csv(p)) for p in pools)
     assert everything["record_id"].is_unique
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1", "cp1252", "utf-16"])
+@pytest.mark.parametrize("name, content", [("crlf.ris", WOS_RIS), ("crlf.nbib", MEDLINE),
+                                           ("crlf.txt", MEDLINE), ("crlf.csv", "title\nÉtude\n")])
+def test_tagged_and_tabular_encodings_with_crlf(tmp_path, encoding, name, content):
+    text = content.replace("Hair cortisol", "Hair cortisol Étude").replace(
+        "Attention-deficit", "Étude attention-deficit").replace("\n", "\r\n")
+    df = read_file(write(tmp_path, name, text, encoding=encoding))
+    assert "Étude" in df["title"].iloc[0]
+    assert not df["title"].str.contains("\r").any()
