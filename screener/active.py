@@ -1,0 +1,141 @@
+"""One active-learning step: fit on the labelled rows, score every row, pick what to screen next.
+
+The simulation and the interactive session share this code, so benchmarks
+measure what users run. Labels are one int8 array over the pool: 1 relevant,
+0 irrelevant, -1 not yet screened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+
+from screener.errors import ConfigError
+from screener.model import calibrated_proba, class_weights, make_classifier
+from screener.query import make_query_strategy
+
+UNLABELLED = -1
+
+
+def check_random_state(random_state) -> np.random.Generator:
+    """One ``numpy.random.Generator`` from a seed, ``None`` or a generator (passed through)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(random_state)
+    raise ConfigError(f"random_state must be an int, None or a numpy Generator, got {random_state!r}")
+
+
+class ActiveLearner:
+    """Class-weighted logistic regression plus a query strategy.
+
+    Parameters
+    ----------
+    C : inverse regularisation strength of the logistic regression.
+    class_weight : ``"balanced"`` or the relevant class's total weight relative to the irrelevant class's.
+    query : name of a query strategy (``screener.query.QUERY_STRATEGIES``).
+    random_share : share of random picks for the ``max_random`` strategy.
+    presumed_negatives : number of unscreened records, drawn at random at each fit, added as
+        irrelevant examples ("presumptive non-relevant", Cormack & Grossman's BMI). With a few
+        percent relevant records, a random record is almost always irrelevant; the sample
+        stabilises early models. Always used while no irrelevant record is labelled.
+    criteria_weight : sample weight of the criteria pseudo-document, a relevant example
+        (cold start). It counts until ``criteria_until`` relevant records are labelled.
+    criteria_until : number of labelled relevant records after which the pseudo-document is dropped.
+    random_state : seed or ``numpy.random.Generator``; the only source of randomness.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float = 1.0,
+        class_weight: float | str = "balanced",
+        query: str = "max",
+        random_share: float = 0.05,
+        presumed_negatives: int = 0,
+        criteria_weight: float = 1.0,
+        criteria_until: int = 3,
+        random_state=None,
+    ):
+        self.C = C
+        self.class_weight = class_weight
+        self.query = query
+        self.random_share = random_share
+        self.presumed_negatives = presumed_negatives
+        self.criteria_weight = criteria_weight
+        self.criteria_until = criteria_until
+        self.random_state = random_state
+
+    # -- fitting -------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        if not hasattr(self, "rng_"):
+            self.rng_ = check_random_state(self.random_state)
+            params = {"random_share": self.random_share} if self.query == "max_random" else {}
+            self.query_ = make_query_strategy(self.query, **params)
+            # liblinear shuffles coordinates with a seed of its own: derive it from ours.
+            self.classifier_ = make_classifier(C=self.C, random_state=int(self.rng_.integers(2**31 - 1)))
+            if self.presumed_negatives < 0:
+                raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
+
+    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "ActiveLearner":
+        """Fit on the labelled rows of ``X`` (and the criteria pseudo-document, if given)."""
+        self._setup()
+        labels = np.asarray(labels)
+        if labels.shape[0] != X.shape[0]:
+            raise ConfigError(f"labels has {labels.shape[0]} entries but the pool has {X.shape[0]} records")
+        pos = np.flatnonzero(labels == 1)
+        neg = np.flatnonzero(labels == 0)
+        use_pseudo = pseudo is not None and len(pos) < self.criteria_until and self.criteria_weight > 0
+        n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
+        unl = np.flatnonzero(labels == UNLABELLED)
+        presumed = (
+            self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
+        )
+        self.n_labelled_ = len(pos) + len(neg)
+        if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
+            self.coef_ = None  # nothing to learn from yet: the queue is in random order
+            return self
+
+        rows = np.concatenate([pos, neg, presumed])
+        y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(presumed))]).astype(np.int8)
+        Xt = X[rows]
+        if use_pseudo:
+            Xt = sp.vstack([Xt, pseudo], format="csr")
+            y = np.append(y, 1).astype(np.int8)
+        w_pos, w_neg = class_weights(y, self.class_weight)
+        weights = np.where(y == 1, w_pos, w_neg)
+        if use_pseudo:
+            weights[-1] *= self.criteria_weight
+        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+            self.classifier_.fit(Xt, y, sample_weight=weights)
+        self.coef_ = self.classifier_.coef_.ravel().astype(X.dtype, copy=False)
+        self.intercept_ = float(self.classifier_.intercept_[0])
+        self.weights_ = (w_pos, w_neg)
+        return self
+
+    # -- scoring and querying ---------------------------------------------------------------------
+    def margins(self, X: sp.csr_matrix) -> np.ndarray:
+        """Raw decision values (for ranking; ``scores`` for probabilities)."""
+        if getattr(self, "coef_", None) is None:
+            return np.zeros(X.shape[0])
+        return X @ self.coef_ + self.intercept_
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        """Calibrated probability of relevance of every row (0.5 everywhere before any model)."""
+        if getattr(self, "coef_", None) is None:
+            return np.full(X.shape[0], 0.5)
+        return calibrated_proba(self.margins(X), *self.weights_)
+
+    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray:
+        """Row indices of the next ``n`` unscreened records, in the order to show them."""
+        self._setup()
+        unl = np.flatnonzero(np.asarray(labels) == UNLABELLED)
+        if len(unl) == 0:
+            return unl
+        picked = self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)
+        return unl[picked]
+
+    def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Every unscreened row in queue order (the query strategy applied to the whole queue)."""
+        return self.select(scores, labels, n=int((np.asarray(labels) == UNLABELLED).sum()))

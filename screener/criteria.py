@@ -1,0 +1,110 @@
+"""Inclusion criteria as data: the pseudo-document for a cold start, highlight terms, exclusion reasons.
+
+A criteria file is plain text (the criteria as published) or a small TOML file::
+
+    include = "..."            # prose: what a relevant record is
+    exclude = "..."            # prose: what is out (shown to reviewers, not used as a positive example)
+    terms = ["peer support", "qualitative", "ethnograph*"]   # highlighted; '*' is a wildcard
+    reasons = ["not peer support", "no qualitative evidence"] # exclusion reasons offered in a session
+    [stopping]
+    target_recall = 0.95
+    confidence = 0.95
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from screener.errors import ConfigError
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A review's eligibility criteria."""
+
+    include: str
+    exclude: str = ""
+    terms: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    target_recall: float = 0.95
+    confidence: float = 0.95
+    source: str = field(default="", compare=False)
+
+    def pseudo_document(self) -> str:
+        """The text that stands in for a relevant record before any is labelled.
+
+        The include prose plus the terms; the exclude prose is left out because it
+        names the confounders in the same words as the includes.
+        """
+        return " ".join([self.include, *self.terms]).strip()
+
+    def highlight_pattern(self) -> re.Pattern | None:
+        """A case-insensitive regex matching any term (``*`` as a word-character wildcard)."""
+        terms = self.terms or _content_words(self.include)
+        if not terms:
+            return None
+        parts = sorted((re.escape(t).replace(r"\*", r"\w*") for t in terms), key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE)
+
+
+def _content_words(text: str) -> tuple[str, ...]:
+    words = {w.lower() for w in _WORD.findall(text)}
+    return tuple(sorted(w for w in words if w not in ENGLISH_STOP_WORDS))
+
+
+def load_criteria(path: str | Path) -> Criteria:
+    """Read a criteria file (``.toml`` or plain text)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: criteria file not found")
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raw = path.read_bytes().decode("latin-1")
+    if path.suffix.lower() != ".toml":
+        text = raw.strip()
+        if not text:
+            raise ConfigError(f"{path}: the criteria file is empty; write the inclusion criteria as prose")
+        return Criteria(include=text, source=str(path))
+    try:
+        doc = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return criteria_from_dict(doc, source=str(path))
+
+
+def criteria_from_dict(doc: dict, *, source: str = "") -> Criteria:
+    """Criteria from the parsed TOML table (also used for criteria stored in a project)."""
+    where = source or "criteria"
+    unknown = set(doc) - {"include", "exclude", "terms", "reasons", "stopping"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use include, exclude, terms, reasons, [stopping]")
+    include = doc.get("include", "")
+    if not isinstance(include, str) or not (include.strip() or doc.get("terms")):
+        raise ConfigError(f"{where}: 'include' must be the inclusion criteria as text (or give 'terms')")
+    for key in ("terms", "reasons"):
+        val = doc.get(key, [])
+        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+            raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    stopping = doc.get("stopping", {})
+    target = float(stopping.get("target_recall", 0.95))
+    confidence = float(stopping.get("confidence", 0.95))
+    for name, v in (("target_recall", target), ("confidence", confidence)):
+        if not 0.0 < v < 1.0:
+            raise ConfigError(f"{where}: [stopping] {name} must be between 0 and 1, got {v}")
+    return Criteria(
+        include=include.strip(),
+        exclude=str(doc.get("exclude", "")).strip(),
+        terms=tuple(t.strip() for t in doc.get("terms", []) if t.strip()),
+        reasons=tuple(r.strip() for r in doc.get("reasons", []) if r.strip()),
+        target_recall=target,
+        confidence=confidence,
+        source=source,
+    )

@@ -1,0 +1,162 @@
+"""Replaying a fully labelled pool: the oracle loop over ``active`` (EVALUATION.md's protocol).
+
+Priors are drawn as EVALUATION.md defines (``RandomState(seed).choice`` over the
+included rows in file order, then a fresh ``RandomState(seed)`` over the excluded
+rows) or given as record ids. Everything after that is independent of the
+input's row order: the pool is put in record-id order and shuffled with the seed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from screener.active import UNLABELLED, ActiveLearner, check_random_state
+from screener.criteria import Criteria
+from screener.errors import ConfigError, DataError
+from screener.features import TextFeatures
+from screener.metrics import evaluate_order
+
+DEFAULT_LABEL = "label_included"
+
+
+@dataclass
+class SimulationSettings:
+    """How a run is replayed: learner and feature settings plus the loop's own."""
+
+    learner: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
+    retrain_every: int = 1
+    stop_at_last_relevant: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "learner": {**ActiveLearner().__dict__, **self.learner, "random_state": None},
+            "features": {**TextFeatures().get_params(), **self.features},
+            "retrain_every": self.retrain_every,
+            "stop_at_last_relevant": self.stop_at_last_relevant,
+        }
+
+
+def labels_of(records: pd.DataFrame, label_column: str) -> np.ndarray:
+    """The 0/1 labels of a fully labelled pool, with a clear error where they are not usable."""
+    if label_column not in records.columns:
+        found = [c for c in records.columns if c.startswith("label")]
+        raise DataError(f"no label column {label_column!r}; label columns found: {', '.join(found) or 'none'}")
+    col = records[label_column]
+    if col.isna().any():
+        raise DataError(f"{label_column!r} has {int(col.isna().sum())} records without a label; simulation needs every label")
+    y = col.astype(int).to_numpy()
+    if y.sum() == 0:
+        raise DataError(f"{label_column!r} has no relevant records: nothing to find")
+    if y.sum() == len(y):
+        raise DataError(f"{label_column!r} has no irrelevant records: nothing to screen out")
+    return y
+
+
+def draw_priors(y: np.ndarray, seed: int) -> list[int]:
+    """Row positions of one included and one excluded prior, exactly as EVALUATION.md draws them."""
+    inc = np.flatnonzero(y == 1)
+    exc = np.flatnonzero(y == 0)
+    return [int(np.random.RandomState(seed).choice(inc)), int(np.random.RandomState(seed).choice(exc))]
+
+
+def prior_rows(records: pd.DataFrame, prior_ids: Sequence[str]) -> list[int]:
+    ids = records["record_id"].astype(str)
+    pos = {rid: i for i, rid in enumerate(ids)}
+    missing = [p for p in prior_ids if str(p) not in pos]
+    if missing:
+        raise ConfigError(f"--prior-ids: no record with id {', '.join(map(str, missing))} in the data")
+    return [pos[str(p)] for p in prior_ids]
+
+
+def simulate(
+    records: pd.DataFrame,
+    *,
+    label_column: str = DEFAULT_LABEL,
+    seed: int = 0,
+    prior_ids: Sequence[str] | None = None,
+    settings: SimulationSettings | None = None,
+    criteria: Criteria | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Replay one screening of a labelled pool; returns the order (``rank,record_id,label,is_prior,score``)."""
+    settings = settings or SimulationSettings()
+    if settings.retrain_every < 1:
+        raise ConfigError(f"retrain_every must be >= 1, got {settings.retrain_every}")
+    y_file = labels_of(records, label_column)
+    priors_file = prior_rows(records, prior_ids) if prior_ids else draw_priors(y_file, seed)
+
+    rng = check_random_state(seed)
+    # Canonical order (by record id), then a seeded shuffle: the input's row order cannot matter.
+    ids_file = records["record_id"].astype(str).to_numpy()
+    perm = np.argsort(ids_file, kind="stable")[rng.permutation(len(ids_file))]
+    where = np.empty_like(perm)
+    where[perm] = np.arange(len(perm))
+    pool = records.iloc[perm].reset_index(drop=True)
+    y = y_file[perm]
+    ids = ids_file[perm]
+
+    features = TextFeatures(**settings.features)
+    X = features.fit_transform(pool).astype(np.float64)
+    pseudo = features.transform([criteria.pseudo_document()]).astype(np.float64) if criteria else None
+    learner = ActiveLearner(**{**settings.learner, "random_state": rng})
+
+    labels = np.full(len(y), UNLABELLED, dtype=np.int8)
+    prior_pos = [int(where[p]) for p in priors_file]
+    labels[prior_pos] = y[prior_pos]
+    picked: list[int] = []
+    picked_scores: list[float] = []
+    n_relevant = int(y.sum())
+    found = int(y[prior_pos].sum())
+    n_total = len(y) - len(prior_pos)
+    since_fit = settings.retrain_every
+    scores = None
+    while len(picked) < n_total:
+        if since_fit >= settings.retrain_every or scores is None:
+            learner.fit(X, labels, pseudo=pseudo)
+            scores = learner.scores(X)
+            since_fit = 0
+        j = int(learner.select(scores, labels, n=1)[0])
+        labels[j] = y[j]
+        picked.append(j)
+        picked_scores.append(float(scores[j]))
+        found += int(y[j])
+        since_fit += 1
+        if progress is not None:
+            progress(len(picked), n_total)
+        if settings.stop_at_last_relevant and found == n_relevant:
+            break
+
+    rows = prior_pos + picked
+    order = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(rows) + 1),
+            "record_id": ids[rows],
+            "label": y[rows],
+            "is_prior": np.r_[np.ones(len(prior_pos), int), np.zeros(len(picked), int)],
+            "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
+        }
+    )
+    return order
+
+
+def run_metrics(order: pd.DataFrame, pool_size: int) -> dict:
+    """Metrics of a (possibly stopped-early) order: unscreened records count as found last."""
+    if len(order) < pool_size:
+        # stop_at_last_relevant: every remaining record is irrelevant, so they go at the end.
+        missing = pool_size - len(order)
+        tail = pd.DataFrame({"rank": np.arange(len(order) + 1, pool_size + 1), "record_id": [f"__unscreened{i}" for i in range(missing)],
+                             "label": 0, "is_prior": 0, "score": np.nan})
+        order = pd.concat([order, tail], ignore_index=True)
+    return evaluate_order(order)
+
+
+def timed(fn: Callable, *args, **kwargs) -> tuple[object, float]:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
