@@ -1,0 +1,313 @@
+"""The interactive screening loop, without terminal I/O: keys in, a ``View`` out.
+
+``Session.handle_key`` takes one key; ``Session.view()`` says what to show. The CLI
+(``screener.tui``) reads keys from the terminal and renders the view; tests feed a
+list of keys. Every decision is committed to the ledger before the next record is
+chosen. The model retrains in a background thread after each decision; the next
+record comes at once from the newest ranking that is ready, so the reviewer never
+waits for a fit. Skips and the undo stack belong to one sitting; everything else is
+in the project and a new session continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from re import Pattern
+
+import numpy as np
+import pandas as pd
+
+from screener.active import ActiveLearner
+from screener.project import Pool, current_model, fit_learner, queue_labels, register_model
+from screener.store import UNDONE, Store
+
+DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
+HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · q quit"
+ENTER, ESCAPE, BACKSPACE = ("\r", "\n"), "\x1b", ("\x7f", "\b")
+
+
+@dataclass
+class Progress:
+    pool: int
+    screened: int
+    included: int
+    excluded: int
+    maybe: int
+    estimated_unseen: float  # sum of the calibrated scores of unscreened records
+    model_version: int
+    training: bool
+
+    @property
+    def share(self) -> float:
+        return self.screened / self.pool if self.pool else 1.0
+
+
+@dataclass
+class View:
+    """Everything a renderer needs; ``record`` is None when the queue is empty."""
+
+    record: dict | None
+    progress: Progress
+    mode: str  # "decide", "note" or "reason"
+    reasons: tuple[str, ...]
+    pending_reason: str | None
+    pending_note: str | None
+    note_buffer: str
+    message: str
+    highlight: Pattern | None
+    done: bool
+    acknowledged: list[str] = field(default_factory=list)  # decisions committed by the last key
+
+
+class Trainer:
+    """Refits the learner on the newest labels in one background thread (or inline)."""
+
+    def __init__(self, pool: Pool, seed: int, *, background: bool = True):
+        self.pool, self.seed, self.background = pool, seed, background
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._request: tuple[np.ndarray, int] | None = None
+        self._result: tuple | None = None
+        self._busy = False
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def _fit(self, labels: np.ndarray, n_ledger: int) -> tuple:
+        learner = fit_learner(self.pool, labels, seed=self.seed, n_ledger=n_ledger)
+        scores = learner.scores(self.pool.X)
+        return learner, labels, n_ledger, scores, learner.ranking(scores, queue_labels(labels))
+
+    def request(self, labels: np.ndarray, n_ledger: int) -> None:
+        if not self.background:
+            self._result = self._fit(labels, n_ledger)
+            return
+        with self._lock:
+            self._request = (labels, n_ledger)  # an older waiting request is superseded
+            self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="screener-trainer", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while self._request is None and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                request, self._request, self._busy = self._request, None, True
+            result = self._fit(*request)
+            with self._lock:
+                self._result, self._busy = result, False
+
+    @property
+    def busy(self) -> bool:
+        return self._busy or self._request is not None
+
+    def poll(self) -> tuple | None:
+        """The newest finished fit not yet taken, if any."""
+        with self._lock:
+            result, self._result = self._result, None
+        return result
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until no fit is pending (tests and benchmarks use it for determinism)."""
+        import time
+        end = time.monotonic() + timeout
+        while self.busy and time.monotonic() < end:
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._wake.notify()
+
+
+class Session:
+    """One reviewer's sitting on a project (``store`` stays owned by the caller)."""
+
+    def __init__(self, store: Store, pool: Pool, *, reviewer: str, background: bool = True):
+        if not reviewer.strip():
+            raise ValueError("reviewer must be a non-empty name")
+        self.store, self.pool, self.reviewer = store, pool, reviewer
+        self.labels = store.label_array(pool.ids)
+        self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
+        self.reasons = tuple(pool.criteria.reasons)
+        self.highlight = pool.criteria.highlight_pattern()
+        self.trainer = Trainer(pool, int(store.get_meta("seed", "0")), background=background)
+        learner, version = current_model(store, pool, self.labels, save=False)
+        scores = learner.scores(pool.X)
+        self._use(learner, version, scores, learner.ranking(scores, queue_labels(self.labels)))
+        self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason
+        self.skipped: set[int] = set()
+        self.mode, self.note_buffer, self.message = "decide", "", ""
+        self.pending_reason: str | None = None
+        self.pending_note: str | None = None
+        self.done = False
+        self.acknowledged: list[str] = []
+        self.current: int | None = None
+        resume = store.get_meta(self._resume_key)
+        if resume is not None and int(resume) in self.row_of and self.labels[self.row_of[int(resume)]] == "":
+            self._show(self.row_of[int(resume)])
+        else:
+            self._advance()
+
+    @property
+    def _resume_key(self) -> str:
+        return f"current_record:{self.reviewer}"
+
+    # -- the model and the queue ----------------------------------------------------------------
+    def _use(self, learner: ActiveLearner, version: int, scores: np.ndarray, queue: np.ndarray) -> None:
+        self.learner, self.version, self.scores, self.queue, self.pointer = learner, version, scores, queue, 0
+
+    def _adopt_ready_model(self) -> None:
+        result = self.trainer.poll()
+        if result is None:
+            return
+        learner, labels, n_ledger, scores, queue = result
+        version = register_model(self.store, self.pool, learner, labels, n_ledger, save=False)
+        self._use(learner, version, scores, queue)
+
+    def _show(self, row: int | None) -> None:
+        self.current = row
+        self.pending_reason = self.pending_note = None
+        if row is not None:
+            self.shown_version, self.shown_score = self.version, float(self.scores[row])
+            self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])))
+
+    def _advance(self) -> None:
+        self._adopt_ready_model()
+        for _ in range(2):  # a second pass brings back this sitting's skipped records
+            while self.pointer < len(self.queue):
+                row = int(self.queue[self.pointer])
+                self.pointer += 1
+                if self.labels[row] != "" or row in self.skipped:
+                    continue
+                other = self.store.current_label(int(self.pool.ids[row]))
+                if other is not None:  # decided meanwhile in another process
+                    self.labels[row] = other
+                    continue
+                self.pointer -= 1
+                return self._show(row)
+            if not self.skipped:
+                break
+            self.skipped.clear()
+            self.pointer = 0
+        self._show(None)
+
+    # -- keys -----------------------------------------------------------------------------------
+    def handle_key(self, key: str) -> None:
+        """Apply one key press; the decision (if any) is committed before this returns."""
+        self.message, self.acknowledged = "", []
+        if self.mode == "note":
+            return self._note_key(key)
+        if self.mode == "reason":
+            return self._reason_key(key)
+        key = key.lower() if len(key) == 1 else key
+        if key in DECISION_KEYS:
+            if self.current is None:
+                self.message = "nothing left to screen; press q to quit"
+                return
+            self._decide(DECISION_KEYS[key])
+        elif key == "s" and self.current is not None:
+            self.skipped.add(self.current)
+            self._advance()
+        elif key == "u":
+            self._undo()
+        elif key == "n" and self.current is not None:
+            self.mode, self.note_buffer = "note", self.pending_note or ""
+        elif key == "r" and self.current is not None:
+            if not self.reasons:
+                self.message = "the criteria file lists no exclusion reasons"
+            else:
+                self.mode = "reason"
+        elif key in ("q", "\x03", "\x04"):
+            self.done = True
+        elif key in ENTER or key == " ":
+            pass
+        else:
+            self.message = HELP
+
+    def _note_key(self, key: str) -> None:
+        if key in ENTER:
+            self.pending_note, self.mode = self.note_buffer.strip() or None, "decide"
+        elif key == ESCAPE:
+            self.mode = "decide"
+        elif key in BACKSPACE:
+            self.note_buffer = self.note_buffer[:-1]
+        elif key.isprintable():
+            self.note_buffer += key
+
+    def _reason_key(self, key: str) -> None:
+        if key == ESCAPE:
+            self.mode = "decide"
+        elif key.isdigit() and 1 <= int(key) <= len(self.reasons):
+            self.pending_reason, self.mode = self.reasons[int(key) - 1], "decide"
+        else:
+            self.message = f"choose a reason 1-{len(self.reasons)} (Esc to cancel)"
+
+    def _decide(self, label: str) -> None:
+        row = self.current
+        record_id = int(self.pool.ids[row])
+        reason = self.pending_reason if label == "exclude" else None
+        previous = self.store.latest_decision(record_id)
+        ledger_id = self.store.add_decision(
+            record_id, label, reviewer=self.reviewer, reason=reason, note=self.pending_note,
+            model_version=self.shown_version, score=self.shown_score)
+        self.history.append((ledger_id, row, self.labels[row],
+                             previous["reason"] if previous else None))
+        self.labels[row] = label
+        self.acknowledged = [f"saved #{ledger_id}: {label} record {record_id}"]
+        self.message = self.acknowledged[0]
+        self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        self._advance()
+
+    def _undo(self) -> None:
+        if not self.history:
+            self.message = "nothing to undo in this sitting"
+            return
+        ledger_id, row, previous, reason = self.history.pop()
+        record_id = int(self.pool.ids[row])
+        new_id = self.store.add_decision(record_id, previous or UNDONE, reviewer=self.reviewer,
+                                         reason=reason, note="undo", undoes=ledger_id)
+        self.labels[row] = previous
+        self.acknowledged = [f"saved #{new_id}: undid #{ledger_id} (record {record_id})"]
+        self.message = self.acknowledged[0]
+        self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        if previous == "":
+            self._show(row)
+
+    # -- what to show ---------------------------------------------------------------------------
+    def progress(self) -> Progress:
+        labels = self.labels
+        unseen = labels == ""
+        return Progress(
+            pool=len(labels), screened=int((~unseen).sum()), included=int((labels == "include").sum()),
+            excluded=int((labels == "exclude").sum()), maybe=int((labels == "maybe").sum()),
+            estimated_unseen=float(self.scores[unseen].sum()), model_version=self.version,
+            training=self.trainer.busy)
+
+    def record(self) -> dict | None:
+        if self.current is None:
+            return None
+        rec = self.pool.records.iloc[self.current]
+        return {"record_id": int(rec["id"]), "title": rec["title"], "abstract": rec["abstract"],
+                "year": None if pd.isna(rec["year"]) else int(rec["year"]),
+                "journal": rec["journal"], "authors": rec["authors"], "keywords": rec["keywords"],
+                "source": rec["source"], "score": self.shown_score}
+
+    def view(self) -> View:
+        return View(record=self.record(), progress=self.progress(), mode=self.mode,
+                    reasons=self.reasons, pending_reason=self.pending_reason,
+                    pending_note=self.pending_note, note_buffer=self.note_buffer,
+                    message=self.message, highlight=self.highlight, done=self.done,
+                    acknowledged=list(self.acknowledged))
+
+    def close(self) -> None:
+        """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""
+        self.trainer.stop()
+        n_ledger = self.store.n_decisions()
+        learner = fit_learner(self.pool, self.labels, seed=self.trainer.seed, n_ledger=n_ledger)
+        version = register_model(self.store, self.pool, learner, self.labels, n_ledger, save=True)
+        self.store.set_scores(self.pool.ids, learner.scores(self.pool.X), version)

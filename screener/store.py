@@ -1,0 +1,320 @@
+"""The project database: records, the decision ledger, models and latest scores.
+
+A review project is one folder: ``screener.sqlite`` (this module) plus ``models/``
+(joblib files with checked sidecars, see ``screener.model``). The database runs in
+WAL mode with short transactions, so a second process (``status`` while a session
+runs, or two reviewers) reads a consistent snapshot and writes wait their turn
+(``busy_timeout``) instead of corrupting anything. Every decision is committed
+(``synchronous=FULL``) before the caller shows the next record: a killed process
+loses nothing it acknowledged.
+
+The ledger is append-only (tarexp's "a run is a ledger"): a changed mind or an
+undo is a new row, and a record's current label is the label of its latest row
+(``none`` puts it back in the queue).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from screener.errors import ProjectError
+
+DB_NAME = "screener.sqlite"
+MODELS_DIR = "models"
+LABELS = ("include", "exclude", "maybe")
+UNDONE = "none"  # ledger label of an undo that left a record without a decision
+RECORD_FIELDS = ["title", "abstract", "keywords", "authors", "year", "doi", "pmid", "journal"]
+BUSY_TIMEOUT_S = 10.0
+
+
+def _run_script(con: sqlite3.Connection, script: str) -> None:
+    """Statements one by one (``executescript`` would commit the migration's transaction)."""
+    for statement in re.split(r";[ \t]*(?:--[^\n]*)?\n", script):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _migrate_1(con: sqlite3.Connection) -> None:
+    _run_script(con, """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE imports (
+        import_id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, source TEXT NOT NULL,
+        sha256 TEXT NOT NULL, imported_at TEXT NOT NULL, n_read INTEGER NOT NULL,
+        n_added INTEGER NOT NULL, n_merged INTEGER NOT NULL, n_skipped INTEGER NOT NULL);
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL REFERENCES imports(import_id),
+        source TEXT NOT NULL, source_record_id TEXT NOT NULL,
+        title TEXT NOT NULL, abstract TEXT NOT NULL, keywords TEXT NOT NULL,
+        authors TEXT NOT NULL, year INTEGER, doi TEXT NOT NULL, pmid TEXT NOT NULL,
+        journal TEXT NOT NULL,
+        duplicate_of INTEGER REFERENCES records(id),  -- NULL: kept (screened) record
+        fingerprint TEXT NOT NULL,                   -- content hash: same record imported again
+        raw_format TEXT, raw TEXT);                  -- original RIS/MEDLINE fields as JSON
+    CREATE INDEX records_fingerprint ON records(fingerprint);
+    CREATE INDEX records_duplicate_of ON records(duplicate_of);
+    CREATE TABLE models (
+        version INTEGER PRIMARY KEY, created TEXT NOT NULL, n_include INTEGER NOT NULL,
+        n_exclude INTEGER NOT NULL, settings TEXT NOT NULL, path TEXT);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        label TEXT NOT NULL CHECK (label IN ('include', 'exclude', 'maybe', 'none')),
+        reviewer TEXT NOT NULL, decided_at TEXT NOT NULL,
+        reason TEXT, note TEXT,
+        model_version INTEGER REFERENCES models(version),
+        score REAL,                                  -- the model's score when it was shown
+        undoes INTEGER REFERENCES decisions(id));
+    CREATE INDEX decisions_record ON decisions(record_id, id);
+    CREATE TABLE scores (
+        record_id INTEGER PRIMARY KEY REFERENCES records(id), score REAL NOT NULL,
+        model_version INTEGER NOT NULL);
+    """)
+
+
+# MIGRATIONS[i] takes a database from user_version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """An open project database. Use ``Store.create`` or ``Store.open``; close when done."""
+
+    def __init__(self, folder: Path, con: sqlite3.Connection):
+        self.folder = folder
+        self.con = con
+
+    # -- opening ------------------------------------------------------------------------------
+    @staticmethod
+    def _connect(db: Path) -> sqlite3.Connection:
+        con = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                              check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=ON")
+        return con
+
+    @classmethod
+    def create(cls, folder: str | Path, meta: dict[str, str]) -> "Store":
+        folder = Path(folder)
+        if (folder / DB_NAME).exists():
+            raise ProjectError(f"{folder}: already a screener project; use 'screener import' to add records")
+        if folder.exists() and not folder.is_dir():
+            raise ProjectError(f"{folder}: exists and is not a folder; choose another project path")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MODELS_DIR).mkdir(exist_ok=True)
+        store = cls(folder, cls._connect(folder / DB_NAME))
+        store.migrate()
+        with store.transaction():
+            store.con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        return store
+
+    @classmethod
+    def open(cls, folder: str | Path) -> "Store":
+        folder = Path(folder)
+        if not (folder / DB_NAME).is_file():
+            raise ProjectError(f"{folder}: not a screener project (no {DB_NAME}); "
+                               "create one with 'screener init'")
+        try:
+            store = cls(folder, cls._connect(folder / DB_NAME))
+            store.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{folder / DB_NAME}: cannot be opened ({exc})") from None
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to ``SCHEMA_VERSION`` (one transaction per step)."""
+        version = self.con.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ProjectError(f"{self.folder}: project schema version {version} is newer than this "
+                               f"screener understands ({SCHEMA_VERSION}); upgrade screener")
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[step](self.con)
+                self.con.execute(f"PRAGMA user_version = {step + 1}")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (``BEGIN IMMEDIATE``: waits for, never breaks, another writer)."""
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ProjectError(f"{self.folder}: another screener process is writing to this "
+                                   f"project and did not finish within {BUSY_TIMEOUT_S:.0f} s; "
+                                   "try again when it is done") from None
+            raise
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.folder / MODELS_DIR
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- records ------------------------------------------------------------------------------
+    def records(self, *, kept_only: bool = True, raw: bool = False) -> pd.DataFrame:
+        """Records in id order (``id`` is the project's record id); kept records only by default."""
+        cols = ["id", "import_id", "source", "source_record_id", *RECORD_FIELDS, "duplicate_of",
+                "fingerprint"] + (["raw_format", "raw"] if raw else [])
+        where = " WHERE duplicate_of IS NULL" if kept_only else ""
+        df = pd.read_sql_query(f"SELECT {', '.join(cols)} FROM records{where} ORDER BY id", self.con)
+        df["year"] = df["year"].astype("Int64")
+        df["duplicate_of"] = df["duplicate_of"].astype("Int64")
+        return df
+
+    def insert_import(self, *, file_name: str, source: str, sha256: str, n_read: int,
+                      n_added: int, n_merged: int, n_skipped: int) -> int:
+        """Insert an ``imports`` row (inside the caller's transaction); returns its id."""
+        cur = self.con.execute(
+            "INSERT INTO imports (file_name, source, sha256, imported_at, n_read, n_added, n_merged,"
+            " n_skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (file_name, source, sha256, now(), n_read, n_added, n_merged, n_skipped))
+        return int(cur.lastrowid)
+
+    def next_record_id(self) -> int:
+        return int(self.con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()[0])
+
+    def insert_records(self, rows: pd.DataFrame) -> None:
+        """Insert prepared rows (inside the caller's transaction); columns as in the table."""
+        cols = ["id", "import_id", "source", "source_record_id", *RECORD_FIELDS, "duplicate_of",
+                "fingerprint", "raw_format", "raw"]
+        rows = rows.iloc[np.argsort(rows["duplicate_of"].notna().to_numpy(), kind="stable")]
+        frame = rows[cols].astype(object).where(rows[cols].notna(), None)  # kept rows first (FK)
+        self.con.executemany(
+            f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            frame.itertuples(index=False, name=None))
+
+    def imports(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM imports ORDER BY import_id", self.con)
+
+    # -- ledger -------------------------------------------------------------------------------
+    def add_decision(self, record_id: int, label: str, *, reviewer: str, reason: str | None = None,
+                     note: str | None = None, model_version: int | None = None,
+                     score: float | None = None, undoes: int | None = None) -> int:
+        """Append one decision and commit it before returning its ledger id."""
+        if label not in (*LABELS, UNDONE):
+            raise ValueError(f"label must be one of {', '.join(LABELS)}, got {label!r}")
+        with self.transaction():
+            cur = self.con.execute(
+                "INSERT INTO decisions (record_id, label, reviewer, decided_at, reason, note,"
+                " model_version, score, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (int(record_id), label, reviewer, now(), reason or None, note or None,
+                 model_version, None if score is None else float(score), undoes))
+        return int(cur.lastrowid)
+
+    def decisions(self) -> pd.DataFrame:
+        """The whole ledger in the order decisions were made."""
+        return pd.read_sql_query("SELECT * FROM decisions ORDER BY id", self.con)
+
+    def current_labels(self) -> pd.DataFrame:
+        """The latest ledger row of every record that has one (``label`` may be ``none``)."""
+        return pd.read_sql_query(
+            "SELECT d.* FROM decisions d JOIN (SELECT record_id, MAX(id) AS id FROM decisions"
+            " GROUP BY record_id) last ON d.id = last.id ORDER BY d.record_id", self.con)
+
+    def latest_decision(self, record_id: int) -> dict | None:
+        """The latest ledger row of one record (None when it has none)."""
+        cur = self.con.execute("SELECT * FROM decisions WHERE record_id = ? ORDER BY id DESC LIMIT 1",
+                               (int(record_id),))
+        row = cur.fetchone()
+        return None if row is None else dict(zip([c[0] for c in cur.description], row))
+
+    def current_label(self, record_id: int) -> str | None:
+        """include/exclude/maybe, or None while the record is unscreened."""
+        row = self.latest_decision(record_id)
+        return None if row is None or row["label"] == UNDONE else row["label"]
+
+    def n_decisions(self) -> int:
+        return int(self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
+
+    def label_array(self, ids: np.ndarray) -> np.ndarray:
+        """Current labels over the records ``ids`` as strings ('' when unscreened)."""
+        cur = self.current_labels()
+        labels = pd.Series(cur["label"].to_numpy(), index=cur["record_id"].to_numpy())
+        out = labels.reindex(ids).fillna("").to_numpy(dtype=object, copy=True)
+        out[out == UNDONE] = ""
+        return out
+
+    # -- models and scores --------------------------------------------------------------------
+    def add_model(self, *, n_include: int, n_exclude: int, settings: dict) -> int:
+        with self.transaction():
+            cur = self.con.execute(
+                "INSERT INTO models (created, n_include, n_exclude, settings) VALUES (?, ?, ?, ?)",
+                (now(), n_include, n_exclude, json.dumps(settings, sort_keys=True, default=str)))
+        return int(cur.lastrowid)
+
+    def set_model_path(self, version: int, path: Path) -> None:
+        with self.transaction():
+            self.con.execute("UPDATE models SET path = ? WHERE version = ?",
+                             (str(path.relative_to(self.folder)), version))
+
+    def models(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM models ORDER BY version", self.con)
+
+    def latest_saved_model(self) -> dict | None:
+        row = self.con.execute("SELECT version, path, n_include, n_exclude FROM models WHERE path"
+                               " IS NOT NULL ORDER BY version DESC LIMIT 1").fetchone()
+        return None if row is None else dict(zip(["version", "path", "n_include", "n_exclude"], row))
+
+    def set_scores(self, record_ids: np.ndarray, scores: np.ndarray, version: int) -> None:
+        """Replace the latest scores (one transaction)."""
+        with self.transaction():
+            self.con.execute("DELETE FROM scores")
+            self.con.executemany("INSERT INTO scores VALUES (?, ?, ?)", zip(
+                map(int, record_ids), map(float, scores), [int(version)] * len(record_ids)))
+
+    def scores(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM scores ORDER BY record_id", self.con)
+
+
+def screening_sequence(store: Store) -> pd.DataFrame:
+    """Decisions in the order they were made, for stopping rules and metrics to replay.
+
+    Columns: ``position`` (1, 2, ...), ``record_id``, ``label`` (include/exclude/maybe/none),
+    ``relevant`` (1 include, 0 exclude, <NA> otherwise), ``score`` and ``model_version``
+    (the model that ranked the record when it was shown), ``reviewer``, ``decided_at``,
+    ``undoes`` (the ledger id an undo row reverts) and ``ledger_id``.
+    """
+    d = store.decisions()
+    out = pd.DataFrame({
+        "position": np.arange(1, len(d) + 1),
+        "ledger_id": d["id"], "record_id": d["record_id"], "label": d["label"],
+        "relevant": d["label"].map({"include": 1, "exclude": 0}).astype("Int64"),
+        "score": d["score"], "model_version": d["model_version"].astype("Int64"),
+        "reviewer": d["reviewer"], "decided_at": d["decided_at"], "undoes": d["undoes"].astype("Int64"),
+    })
+    return out
