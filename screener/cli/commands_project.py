@@ -1,0 +1,140 @@
+"""Review-project commands: init, import, screen, rank, status, export (thin over the library)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from screener.cli._app import app, console, console_err
+
+
+def _progress(message: str) -> None:
+    console_err.print(f"[dim]{message}…[/]", highlight=False)
+
+
+@app.command("init")
+def init_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder to create.")],
+    criteria: Annotated[Path, typer.Option("--criteria", "-c", help="Criteria file (.toml or text).")],
+    seed: Annotated[int, typer.Option(help="Seed of every random choice in this project.")] = 0,
+) -> None:
+    """Create a review project (one folder: database + saved models)."""
+    from screener.project import init_project
+
+    init_project(review, criteria, seed=seed)
+    console.print(f"created project {review} with criteria {criteria.name}", highlight=False)
+
+
+def _import_table(summary) -> Table:
+    table = Table("file", "read", "added", "merged (duplicates)", "skipped (already there)")
+    for row in summary.files.itertuples(index=False):
+        table.add_row(row.file, str(row.read), str(row.added), str(row.merged), str(row.skipped))
+    t = summary.totals
+    table.add_row("total", str(t["read"]), str(t["added"]), str(t["merged"]), str(t["skipped"]),
+                  style="bold")
+    return table
+
+
+@app.command("import")
+def import_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    files: Annotated[list[Path], typer.Argument(help="Search exports (RIS, MEDLINE, CSV, TSV, XLSX).")],
+) -> None:
+    """Add records, de-duplicated within the import and against the project."""
+    from screener.project import import_files
+
+    console.print(_import_table(import_files(review, files, progress=_progress)))
+
+
+@app.command("screen")
+def screen_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    reviewer: Annotated[Optional[str], typer.Option(help="Your name in the ledger (default: login name).")] = None,
+    keys_from_stdin: Annotated[bool, typer.Option(
+        "--keys-from-stdin", help="Read keys from stdin and print plain lines (scripts, pipes).")] = False,
+) -> None:
+    """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
+    from screener.project import load_pool
+    from screener.session import Session
+    from screener.store import Store
+    from screener.tui import key_source, run
+
+    name = reviewer or getpass.getuser() or "reviewer"
+    with Store.open(review) as store:
+        _progress("building features")
+        session = Session(store, load_pool(store), reviewer=name)
+        keys, plain = key_source(keys_from_stdin)
+        try:
+            run(session, keys, console, plain=plain)
+        finally:
+            session.close()
+        p = session.progress()
+    console.print(f"stopped: {p.screened} screened, {p.included} included; "
+                  f"'screener screen {review}' continues here", highlight=False)
+
+
+@app.command("rank")
+def rank_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    new: Annotated[Optional[list[Path]], typer.Option(
+        "--new", help="Update search to import first; only its new records are ranked.")] = None,
+    retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
+) -> None:
+    """Rank unscreened records by the current model (calibrated scores) into a CSV file."""
+    from screener.project import rank_project
+
+    ranked, summary = rank_project(review, new=new or [], retrain=retrain, progress=_progress)
+    if summary is not None:
+        console.print(_import_table(summary))
+    ranked.to_csv(out, index=False)
+    console.print(f"ranked {len(ranked)} records into {out}", highlight=False)
+
+
+@app.command("status")
+def status_cmd(review: Annotated[Path, typer.Argument(help="Project folder.")]) -> None:
+    """PRISMA numbers for screening and the model's state."""
+    from screener.prisma import project_status
+
+    s = project_status(review)
+    table = Table("PRISMA (screening)", "records", show_lines=False)
+    for source, n in s.identified.items():
+        table.add_row(f"identified: {source}", str(n))
+    table.add_row("identified: total", str(s.identified_total))
+    table.add_row("duplicates removed", str(s.duplicates_removed))
+    table.add_row("records screened", str(s.screened))
+    table.add_row("records excluded", str(s.excluded))
+    for reason, n in s.exclusion_reasons.items():
+        table.add_row(f"  excluded: {reason}", str(n))
+    table.add_row("included", str(s.included))
+    table.add_row("maybe", str(s.maybe))
+    table.add_row("not yet screened", str(s.not_screened))
+    console.print(table)
+    m = s.model
+    if m.version is None:
+        console.print("model: none yet (screen or rank to train one)")
+        return
+    est = "" if m.estimated_unseen is None else f"; est. relevant unseen {m.estimated_unseen:.1f}"
+    console.print(f"model: v{m.version} ({m.n_include} include / {m.n_exclude} exclude, {m.created})"
+                  f"; file {m.path or '-'}: {m.check}"
+                  f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}", highlight=False)
+
+
+@app.command("export")
+def export_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="csv, tsv, xlsx or ris.")] = "csv",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (default: stdout).")] = None,
+) -> None:
+    """Every record with its current decision, reasons, notes, reviewer, time and latest score."""
+    from screener.export import export_project
+
+    n, text = export_project(review, format.lower(), out)
+    if text is not None:
+        console.file.write(text)
+    else:
+        console_err.print(f"exported {n} records to {out}", highlight=False)

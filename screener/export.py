@@ -1,0 +1,106 @@
+"""Export a project: every kept record with its current decision, as CSV, TSV, XLSX or RIS.
+
+Spreadsheet cells that a spreadsheet program would run as a formula (starting with
+``= + - @``, tab or carriage return) are prefixed with ``'``. RIS keeps each
+record's original fields (stored at import) and adds the decision in fields
+reference managers read: ``N1  - screener: include; reason: ...`` and
+``KW  - screener:include``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from screener.errors import ConfigError
+from screener.store import Store
+
+FORMATS = ("csv", "tsv", "xlsx", "ris")
+EXPORT_COLUMNS = ["record_id", "source", "source_record_id", "title", "abstract", "keywords",
+                  "authors", "year", "doi", "pmid", "journal", "duplicate_ids", "decision",
+                  "reason", "notes", "reviewer", "decided_at", "score", "model_version"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_table(store: Store) -> pd.DataFrame:
+    """Every kept record with its current decision, reason, all notes, reviewer, time and latest score."""
+    records = store.records(kept_only=False, raw=True)
+    kept = records[records["duplicate_of"].isna()].copy()
+    dup_ids = (records.dropna(subset=["duplicate_of"]).groupby("duplicate_of")["id"]
+               .agg(lambda s: "; ".join(map(str, s))))
+    kept["duplicate_ids"] = kept["id"].map(dup_ids).fillna("")
+    current = store.current_labels().set_index("record_id")
+    ledger = store.decisions()
+    notes = (ledger[ledger["note"].notna() & (ledger["note"] != "undo")].groupby("record_id")["note"]
+             .agg(lambda s: " | ".join(s)))
+    label = current["label"].where(current["label"] != "none", "")
+    kept["decision"] = kept["id"].map(label).fillna("")
+    decided = kept["decision"] != ""
+    for col, src in (("reason", "reason"), ("reviewer", "reviewer"), ("decided_at", "decided_at")):
+        kept[col] = kept["id"].map(current[src]).where(decided, None).fillna("")
+    kept["notes"] = kept["id"].map(notes).fillna("")
+    scores = store.scores().set_index("record_id")
+    kept["score"] = kept["id"].map(scores["score"])
+    kept["model_version"] = kept["id"].map(scores["model_version"]).astype("Int64")
+    return kept.rename(columns={"id": "record_id"})[EXPORT_COLUMNS + ["raw_format", "raw"]].reset_index(drop=True)
+
+
+def escape_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that would start a formula get a leading ``'`` (CSV/TSV/XLSX injection)."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            out.loc[risky, col] = "'" + text[risky].astype(str)
+    return out
+
+
+def _ris_entry(row: pd.Series) -> str:
+    if row["raw_format"] == "ris" and isinstance(row["raw"], str):
+        pairs = [tuple(p) for p in json.loads(row["raw"])]
+    else:
+        pairs = [("TY", "JOUR"), ("TI", row["title"]), ("AB", row["abstract"])]
+        pairs += [("AU", a) for a in str(row["authors"]).split("; ") if a]
+        pairs += [("KW", k) for k in str(row["keywords"]).split("; ") if k]
+        pairs += [("PY", "" if pd.isna(row["year"]) else str(row["year"])), ("JO", row["journal"]),
+                  ("DO", row["doi"]), ("AN", f"PMID:{row['pmid']}" if row["pmid"] else row["source_record_id"])]
+        pairs = [(t, v) for t, v in pairs if v]
+    decision = row["decision"] or "unscreened"
+    note = f"screener: {decision}"
+    if row["reason"]:
+        note += f"; reason: {row['reason']}"
+    if row["notes"]:
+        note += f"; note: {row['notes']}"
+    if pd.notna(row["score"]):
+        note += f"; score: {row['score']:.4f}"
+    pairs += [("N1", note), ("KW", f"screener:{decision}")]
+    lines = [f"{t}  - {' '.join(str(v).splitlines())}" for t, v in pairs]
+    return "\n".join(lines) + "\nER  - \n"
+
+
+def export_project(folder: str | Path, fmt: str, out: str | Path | None = None) -> tuple[int, str | None]:
+    """Write the export to ``out`` (text formats: returned as a string when ``out`` is None).
+
+    Returns (number of records, the text or None).
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and out is None:
+        raise ConfigError("xlsx export needs a file: add --out FILE.xlsx")
+    with Store.open(folder) as store:
+        table = export_table(store)
+    if fmt == "ris":
+        text = "\n".join(_ris_entry(r) for _, r in table.iterrows())
+    else:
+        table = escape_cells(table[EXPORT_COLUMNS])
+        if fmt == "xlsx":
+            table.to_excel(out, index=False, engine="openpyxl")
+            return len(table), None
+        text = table.to_csv(index=False, sep="," if fmt == "csv" else "\t", lineterminator="\n")
+    if out is None:
+        return len(table), text
+    Path(out).write_text(text, encoding="utf-8")
+    return len(table), None

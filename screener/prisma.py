@@ -1,0 +1,96 @@
+"""PRISMA numbers for the screening stage and the model's state, read from a project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from screener.errors import ScreenerError
+from screener.model import load_model
+from screener.store import Store
+
+NO_REASON = "(no reason given)"
+
+
+@dataclass
+class ModelState:
+    version: int | None = None
+    created: str | None = None
+    n_include: int = 0
+    n_exclude: int = 0
+    path: str | None = None
+    check: str = "no model yet"  # "ok", or why the saved file is refused
+    up_to_date: bool = False
+    estimated_unseen: float | None = None  # sum of the latest scores of unscreened records
+
+
+@dataclass
+class Status:
+    identified: dict[str, int]  # records per source file (duplicates included)
+    duplicates_removed: int
+    screened: int
+    included: int
+    excluded: int
+    maybe: int
+    not_screened: int
+    exclusion_reasons: dict[str, int]
+    model: ModelState = field(default_factory=ModelState)
+
+    @property
+    def identified_total(self) -> int:
+        return sum(self.identified.values())
+
+    @property
+    def pool(self) -> int:
+        return self.identified_total - self.duplicates_removed
+
+
+def project_status(folder: str | Path) -> Status:
+    """Counts for a PRISMA flow diagram's screening boxes, plus the latest model's state."""
+    with Store.open(folder) as store:
+        per_source = store.con.execute(
+            "SELECT source, COUNT(*) FROM records GROUP BY source ORDER BY MIN(id)").fetchall()
+        dups = store.con.execute("SELECT COUNT(*) FROM records WHERE duplicate_of IS NOT NULL").fetchone()[0]
+        kept = store.records()
+        current = store.current_labels().set_index("record_id")
+        current = current[current.index.isin(kept["id"])]
+        labels = current["label"]
+        excluded = current[labels == "exclude"]
+        reasons = excluded["reason"].fillna(NO_REASON).value_counts()
+        counts = {lab: int((labels == lab).sum()) for lab in ("include", "exclude", "maybe")}
+        screened = sum(counts.values())
+        model = _model_state(store, kept, current)
+    return Status(
+        identified={str(s): int(n) for s, n in per_source}, duplicates_removed=int(dups),
+        screened=screened, included=counts["include"], excluded=counts["exclude"],
+        maybe=counts["maybe"], not_screened=len(kept) - screened,
+        exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model)
+
+
+def _model_state(store: Store, kept: pd.DataFrame, current: pd.DataFrame) -> ModelState:
+    models = store.models()
+    if models.empty:
+        return ModelState()
+    last = models.iloc[-1]
+    state = ModelState(version=int(last["version"]), created=str(last["created"]),
+                       n_include=int(last["n_include"]), n_exclude=int(last["n_exclude"]))
+    saved = store.latest_saved_model()
+    if saved is not None:
+        state.path = saved["path"]
+        try:
+            _, meta = load_model(store.folder / saved["path"])
+            state.check = "ok"
+            state.up_to_date = (meta.get("settings", {}).get("ledger_rows") == store.n_decisions()
+                                and int(saved["version"]) == state.version)
+        except ScreenerError as exc:
+            state.check = f"refused: {exc}"
+    else:
+        state.check = "not saved"
+    scores = store.scores().set_index("record_id")["score"]
+    screened = current.index[current["label"].isin(["include", "exclude", "maybe"])]
+    unseen = kept["id"][~kept["id"].isin(screened)]
+    if not scores.empty:
+        state.estimated_unseen = float(scores.reindex(unseen).fillna(0).sum())
+    return state

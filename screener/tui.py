@@ -1,0 +1,136 @@
+"""Terminal side of a session: rich rendering of a ``View`` and single-key input.
+
+On a terminal, keys are read one at a time in cbreak mode and the screen is
+redrawn after each. Without a terminal (a pipe, a script) keys are read from the
+stream character by character and the output is plain lines: one per record shown
+and one per committed decision (``saved #N: ...``), flushed at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from screener.session import HELP, Session, View
+
+
+def _highlighted(text: str, view: View, style: str = "") -> Text:
+    out = Text(text or "", style=style)
+    if view.highlight is not None:
+        out.highlight_regex(view.highlight, style="bold yellow")
+    return out
+
+
+def progress_line(view: View) -> str:
+    p = view.progress
+    training = " (retraining…)" if p.training else ""
+    return (f"screened {p.screened}/{p.pool} ({p.share:.1%}) · included {p.included} · "
+            f"excluded {p.excluded} · maybe {p.maybe} · est. relevant unseen "
+            f"{p.estimated_unseen:.1f} · model v{p.model_version}{training}")
+
+
+def render(view: View):
+    """The whole screen for one view, as a rich renderable."""
+    parts = []
+    rec = view.record
+    if rec is None:
+        parts.append(Text("All records are screened (or skipped and none left). Press q to quit.",
+                          style="bold green"))
+    else:
+        meta = " · ".join(str(x) for x in (rec["year"], rec["journal"], rec["authors"]) if x)
+        body = Group(
+            _highlighted(rec["title"], view, "bold"),
+            Text(meta, style="dim"),
+            Text(""),
+            _highlighted(rec["abstract"] or "(no abstract)", view),
+            Text(""),
+            _highlighted(f"Keywords: {rec['keywords']}" if rec["keywords"] else "", view, "italic"),
+        )
+        parts.append(Panel(body, title=f"record {rec['record_id']} · score {rec['score']:.3f}",
+                           title_align="left"))
+    parts.append(Text(progress_line(view), style="cyan"))
+    pending = []
+    if view.pending_reason:
+        pending.append(f"reason: {view.pending_reason}")
+    if view.pending_note:
+        pending.append(f"note: {view.pending_note}")
+    if pending:
+        parts.append(Text(" · ".join(pending), style="magenta"))
+    if view.mode == "note":
+        parts.append(Text(f"note (Enter to keep, Esc to cancel): {view.note_buffer}▌"))
+    elif view.mode == "reason":
+        parts.append(Text("  ".join(f"{i}) {r}" for i, r in enumerate(view.reasons, 1))
+                          + "   (Esc to cancel)"))
+    else:
+        parts.append(Text(HELP, style="dim"))
+    if view.message:
+        parts.append(Text(view.message, style="green"))
+    return Group(*parts)
+
+
+def plain_lines(view: View, *, record_changed: bool) -> list[str]:
+    lines = list(view.acknowledged)
+    if view.message and view.message not in view.acknowledged:
+        lines.append(view.message)
+    if record_changed:
+        rec = view.record
+        lines.append("no records left" if rec is None else f"record {rec['record_id']}: {rec['title']}")
+        lines.append(progress_line(view))
+    return lines
+
+
+def stream_keys(stream: IO[str]) -> Iterator[str]:
+    """Characters of a text stream one by one (newlines included: Enter ends a note)."""
+    while ch := stream.read(1):
+        yield ch
+
+
+def terminal_keys(fd: int) -> Iterator[str]:
+    """Single key presses from a terminal in cbreak mode (restored afterwards)."""
+    import termios
+    import tty
+
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        while True:
+            data = os.read(fd, 1)
+            if not data:
+                return
+            yield data.decode("utf-8", errors="ignore")
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def run(session: Session, keys: Iterable[str], console: Console, *, plain: bool) -> None:
+    """Drive a session with ``keys`` until 'q' or the keys run out; the caller closes it."""
+    def show(record_changed: bool) -> None:
+        view = session.view()
+        if plain:
+            for line in plain_lines(view, record_changed=record_changed):
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
+            console.file.flush()
+        else:
+            console.clear()
+            console.print(render(view))
+
+    show(True)
+    for key in keys:
+        before = session.current
+        session.handle_key(key)
+        if session.done:
+            break
+        show(session.current != before)
+
+
+def key_source(from_stdin: bool) -> tuple[Iterable[str], bool]:
+    """(keys, plain output?) for the CLI: the terminal when there is one, else stdin."""
+    if not from_stdin and sys.stdin.isatty() and sys.stdout.isatty():
+        return terminal_keys(sys.stdin.fileno()), False
+    return stream_keys(sys.stdin), True
