@@ -1,0 +1,124 @@
+"""Stopping rules as pure functions of a run (registry), plus ``stopping_report`` for the session.
+
+Guarantee (recall ≥ τ with probability ≥ 1 − α under the method's assumptions): ``target``,
+``qbcb``, ``hypergeometric_random``, ``hypergeometric`` with bias 1. Heuristics: ``n_in_a_row``,
+``knee``, ``budget``, ``safe``, ``quant_ci``, ``hypergeometric`` with bias > 1 and the
+recommended ``screener`` rule (calibrated on the shared pools; see benchmarks/results/stopping.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from screener.errors import ConfigError
+from screener.stopping.base import RunState, StoppingRule, Verdict, as_state
+from screener.stopping.heuristics import SAFE, Budget, Knee, NInARow
+from screener.stopping.hypergeometric import RankedHypergeometric
+from screener.stopping.model_based import QuantCI
+from screener.stopping.recommended import Recommended
+from screener.stopping.sampling import QBCB, RandomHypergeometric, TargetMethod
+
+STOPPING_RULES: dict[str, type[StoppingRule]] = {
+    cls.name: cls
+    for cls in (NInARow, Knee, Budget, SAFE, TargetMethod, QBCB, RankedHypergeometric, RandomHypergeometric,
+                QuantCI, Recommended)
+}
+
+RECOMMENDED = "screener"
+
+# Named configurations evaluated by ``--rules all``: "rule" or "rule:param=value,...".
+PRESETS: list[str] = [
+    "n_in_a_row:n=50",
+    "n_in_a_row:n=100",
+    "n_in_a_row:share=0.05",
+    "knee",
+    "budget",
+    "safe",
+    "target",
+    "qbcb",
+    "hypergeometric",
+    "hypergeometric_random",
+    "quant_ci",
+    "screener",
+]
+
+
+def guaranteed(spec: str) -> bool:
+    """Whether the rule configured by ``spec`` comes with a statistical guarantee."""
+    return bool(make_rule(spec).guaranteed)
+
+
+def _value(text: str):
+    low = text.lower()
+    if low in {"none", "null"}:
+        return None
+    if low in {"true", "false"}:
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def make_rule(spec: str) -> StoppingRule:
+    """A rule from ``name`` or ``name:param=value,param=value`` (e.g. ``n_in_a_row:n=50``)."""
+    name, _, params = spec.partition(":")
+    name = name.strip()
+    if name not in STOPPING_RULES:
+        raise ConfigError(f"unknown stopping rule {name!r}; known: {', '.join(STOPPING_RULES)}")
+    kwargs = {}
+    for item in filter(None, (p.strip() for p in params.split(","))):
+        key, eq, val = item.partition("=")
+        if not eq:
+            raise ConfigError(f"rule parameter {item!r} in {spec!r} is not key=value")
+        kwargs[key.strip()] = _value(val.strip())
+    try:
+        return STOPPING_RULES[name](**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"bad parameters for stopping rule {name!r}: {exc}") from exc
+
+
+def parse_rules(rules: str | Sequence[str]) -> list[str]:
+    """``all``, a comma/semicolon list, or a sequence of specs → list of checked specs.
+
+    Specs with parameters are separated by ``;`` in one string (``knee;n_in_a_row:n=50,``...).
+    """
+    if isinstance(rules, str):
+        if rules.strip() == "all":
+            return list(PRESETS)
+        sep = ";" if ";" in rules or ":" in rules else ","
+        rules = [r.strip() for r in rules.split(sep) if r.strip()]
+    specs = list(rules)
+    if not specs:
+        raise ConfigError("no stopping rules given")
+    for s in specs:
+        make_rule(s)
+    return specs
+
+
+def stopping_report(
+    sequence,
+    pool_size: int,
+    scores_unscreened=None,
+    target: float = 0.95,
+    confidence: float = 0.95,
+    rules: str | Sequence[str] = "all",
+    *,
+    n_priors: int = 0,
+) -> list[Verdict]:
+    """Every rule's current verdict for a live review (for ``screener status`` and the session).
+
+    sequence : 0/1 labels in screening order (priors first, ``n_priors`` of them).
+    pool_size : records in the pool, priors included.
+    scores_unscreened : calibrated probabilities of the unscreened records, or
+        ``(expected_remaining, variance)``; ``None`` when unavailable.
+    Rules that need a random sample say so in their explanation until one is drawn.
+    """
+    state = as_state(sequence, pool_size, n_priors=n_priors, scores_unscreened=scores_unscreened)
+    return [make_rule(s).verdict(state, target=target, confidence=confidence) for s in parse_rules(rules)]
+
+
+__all__ = ["STOPPING_RULES", "PRESETS", "RECOMMENDED", "RunState", "StoppingRule", "Verdict", "as_state",
+           "guaranteed", "make_rule", "parse_rules", "stopping_report"]

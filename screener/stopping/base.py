@@ -1,0 +1,178 @@
+"""What every stopping rule reads (``RunState``) and returns (``Verdict``), and their base class.
+
+A run is a ledger (tarexp): the ranked screening sequence so far, the pool
+size, any random sample drawn, and optionally the model's summary of the
+unscreened records. Rules are pure functions of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from screener.errors import ConfigError
+
+_EMPTY_INT = np.zeros(0, dtype=np.int8)
+_EMPTY_BOOL = np.zeros(0, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One rule's answer at one point of a run."""
+
+    rule: str
+    stop: bool
+    recall_estimate: float | None
+    interval: tuple[float, float] | None
+    explanation: str
+    guaranteed: bool = False
+
+
+@dataclass(frozen=True)
+class RunState:
+    """A screening run so far.
+
+    labels : 0/1 labels of the ranked screening sequence, in order, priors first.
+    pool_size : records in the pool, priors included.
+    n_priors : how many of ``labels`` are priors (not part of the ranking).
+    scores : the model's score of each record when it was picked (NaN for priors), optional.
+    sample_labels : labels of the records drawn as a simple random sample of the
+        records unscreened at the time of drawing, in draw order.
+    sample_reached : for each sampled record, whether the ranked sequence has reached it.
+    sample_frame : number of unscreened records the sample was drawn from.
+    sample_start : ranked records screened (priors included) when the sample was started.
+    sample_drawn_at : for each sampled record, ranked records screened (priors included) when it
+        was drawn; optional (``None``: all at ``sample_start``).
+    expected_remaining : the model's expected number of relevant unscreened records
+        (sum of their calibrated probabilities), optional.
+    remaining_var : the variance of that number (sum of p·(1−p)), optional.
+    """
+
+    labels: np.ndarray
+    pool_size: int
+    n_priors: int = 0
+    scores: np.ndarray | None = None
+    sample_labels: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    sample_reached: np.ndarray = field(default_factory=lambda: _EMPTY_BOOL)
+    sample_frame: int = 0
+    sample_start: int = 0
+    sample_drawn_at: np.ndarray | None = None
+    expected_remaining: float | None = None
+    remaining_var: float | None = None
+
+    @property
+    def ranked(self) -> np.ndarray:
+        """Labels of the ranked sequence without the priors."""
+        return self.labels[self.n_priors :]
+
+    @property
+    def sample_unreached(self) -> np.ndarray:
+        """Labels of sampled records the ranking has not reached (extra effort)."""
+        return self.sample_labels[~self.sample_reached]
+
+    @property
+    def effort(self) -> int:
+        """Records screened, priors excluded, random-sample records included."""
+        return len(self.labels) - self.n_priors + int((~self.sample_reached).sum())
+
+    @property
+    def found(self) -> int:
+        """Relevant records found, priors included."""
+        return int(self.labels.sum()) + int(self.sample_unreached.sum())
+
+    @property
+    def n_unscreened(self) -> int:
+        return self.pool_size - len(self.labels) - int((~self.sample_reached).sum())
+
+
+def as_state(
+    sequence,
+    pool_size: int,
+    *,
+    n_priors: int = 0,
+    scores_unscreened=None,
+) -> RunState:
+    """A ``RunState`` from a label sequence and, optionally, the unscreened records' probabilities.
+
+    ``scores_unscreened`` is an array of calibrated probabilities of the unscreened
+    records, or a pair ``(expected_remaining, variance)``.
+    """
+    labels = np.asarray(sequence, dtype=np.int8)
+    expected = var = None
+    if scores_unscreened is not None:
+        if isinstance(scores_unscreened, tuple) and len(scores_unscreened) == 2:
+            expected, var = float(scores_unscreened[0]), float(scores_unscreened[1])
+        else:
+            p = np.asarray(scores_unscreened, dtype=float)
+            expected, var = float(p.sum()), float((p * (1 - p)).sum())
+    if pool_size < len(labels):
+        raise ConfigError(f"pool_size ({pool_size}) is smaller than the records screened ({len(labels)})")
+    return RunState(labels=labels, pool_size=int(pool_size), n_priors=int(n_priors),
+                    expected_remaining=expected, remaining_var=var)
+
+
+class StoppingRule:
+    """Base class: constructor stores parameters; ``verdict`` reads a ``RunState``.
+
+    Subclasses set ``name``, ``guaranteed`` (whether the method promises recall ≥ τ with
+    confidence 1−α under its assumptions), ``uses_target`` (verdict depends on τ/confidence),
+    ``needs_model`` (reads ``expected_remaining``) and override ``verdict``; rules that draw
+    a random sample override ``sample_request``.
+    """
+
+    name: ClassVar[str] = "rule"
+    guaranteed: ClassVar[bool] = False
+    uses_target: ClassVar[bool] = False
+    needs_model: ClassVar[bool] = False
+    draws_sample: ClassVar[bool] = False
+
+    def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        raise NotImplementedError
+
+    def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
+        """How many more random records the rule wants drawn now (0: none; advance the ranking)."""
+        return 0
+
+    def get_params(self) -> dict:
+        return dict(vars(self))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def _verdict(self, state: RunState, stop: bool, explanation: str, estimate=None, interval=None) -> Verdict:
+        return Verdict(rule=self.name, stop=bool(stop), recall_estimate=estimate, interval=interval,
+                       explanation=explanation, guaranteed=self.guaranteed)
+
+    def _at_end(self, state: RunState) -> Verdict | None:
+        """Every rule stops once nothing is left to screen."""
+        if state.n_unscreened <= 0:
+            return self._verdict(state, True, "Every record in the pool has been screened.", 1.0, (1.0, 1.0))
+        return None
+
+
+def check_target(target: float, confidence: float) -> None:
+    if not 0 < target <= 1:
+        raise ConfigError(f"target recall must be in (0, 1], got {target}")
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
+
+
+def positive_int(name: str, value, minimum: int = 1) -> int:
+    if not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def share(name: str, value) -> float:
+    if not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"{name} must be a share in (0, 1], got {value!r}")
+    return float(value)
+
+
+def run_of_zeros(ranked: np.ndarray) -> int:
+    """Length of the trailing run of irrelevant records."""
+    nz = np.flatnonzero(ranked)
+    return len(ranked) if nz.size == 0 else len(ranked) - 1 - int(nz[-1])

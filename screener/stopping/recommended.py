@@ -1,0 +1,101 @@
+"""screener's recommended rule: a biased-urn ranked hypergeometric test, confirmed by a small
+random sample of the unscreened records. A heuristic calibrated on the shared pools.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from screener.errors import ConfigError
+from screener.stopping.base import RunState, StoppingRule, Verdict, check_target, run_of_zeros
+from screener.stopping.hypergeometric import ranked_p_values
+
+
+class Recommended(StoppingRule):
+    """Two conditions, both needed:
+
+    1. the ranked hypergeometric test of Callaghan & Müller-Hansen (2020) with a biased urn
+       (Wallenius; the ranking is assumed ``bias`` times likelier than chance to pick a relevant
+       record) rejects "recall < τ" at α = 1 − confidence, after at least ``min_run``
+       irrelevant records in a row;
+    2. a simple random sample of ``check_share`` of the unscreened records (at least
+       ``check_min``), drawn once condition 1 holds, holds no relevant record. When it holds one,
+       the ranking continues for at least ``min_run`` records before a new sample is drawn.
+
+    Heuristic: the bias is an assumption about the ranking, calibrated on the shared pools.
+    ``check_share = 0`` gives the ranked biased test alone.
+    """
+
+    name = "screener"
+    uses_target = True
+    draws_sample = True
+
+    def __init__(self, *, bias: float = 3.0, min_run: int = 20, check_share: float = 0.02, check_min: int = 10):
+        self.bias = bias
+        self.min_run = min_run
+        self.check_share = check_share
+        self.check_min = check_min
+
+    def _check(self) -> None:
+        if not isinstance(self.bias, (int, float)) or self.bias < 1:
+            raise ConfigError(f"bias must be a number >= 1, got {self.bias!r}")
+        if not isinstance(self.check_share, (int, float)) or not 0 <= self.check_share <= 1:
+            raise ConfigError(f"check_share must be in [0, 1], got {self.check_share!r}")
+        if not isinstance(self.min_run, int) or self.min_run < 0:
+            raise ConfigError(f"min_run must be an integer >= 0, got {self.min_run!r}")
+
+    def _test(self, state: RunState, target: float, confidence: float) -> tuple[bool, float]:
+        ranked = state.ranked
+        if len(ranked) == 0 or run_of_zeros(ranked) < self.min_run:
+            return False, 1.0
+        _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found)
+        p_min = float(np.nanmin(p)) if np.isfinite(p).any() else 1.0
+        return p_min < 1 - confidence, p_min
+
+    def _check_sample(self, state: RunState) -> tuple[int, int | None]:
+        """(clean records drawn after the last relevant sampled record and not yet reached by the
+        ranking, ranked length when that relevant record was drawn or None)."""
+        labels = state.sample_labels
+        drawn = state.sample_drawn_at if state.sample_drawn_at is not None else np.full(len(labels), state.sample_start)
+        rel = np.flatnonzero(labels)
+        if rel.size == 0:
+            return int((~state.sample_reached).sum()), None
+        last = int(rel[-1])
+        clean = int((~state.sample_reached[last + 1 :]).sum())
+        return clean, int(drawn[last])
+
+    def _size(self, state: RunState) -> int:
+        return max(self.check_min, math.ceil(self.check_share * max(state.n_unscreened, 0)))
+
+    def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
+        self._check()
+        if state.n_unscreened <= 0 or self.check_share == 0:
+            return 0
+        clean, failed_at = self._check_sample(state)
+        if failed_at is not None and len(state.labels) < failed_at + self.min_run:
+            return 0  # a check found a relevant record: screen the ranking on first
+        ok, _ = self._test(state, target, confidence)
+        if not ok:
+            return 0
+        return min(max(0, self._size(state) - clean), state.n_unscreened)
+
+    def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        self._check()
+        check_target(target, confidence)
+        if (end := self._at_end(state)) is not None:
+            return end
+        ok, p = self._test(state, target, confidence)
+        if not ok:
+            return self._verdict(state, False, f"Ranked test (bias {self.bias:g}): p = {p:.3g}, not below "
+                                 f"{1 - confidence:.3g}, or fewer than {self.min_run} irrelevant in a row.")
+        if self.check_share == 0:
+            return self._verdict(state, True, f"Ranked test (bias {self.bias:g}): p = {p:.3g} < {1 - confidence:.3g}.")
+        clean, failed_at = self._check_sample(state)
+        need = self._size(state)
+        if clean < need:
+            return self._verdict(state, False, f"The ranked test passes (p = {p:.3g}); screen a random check sample "
+                                 f"of {need} unscreened records ({clean} so far).")
+        return self._verdict(state, True, f"Ranked test (bias {self.bias:g}) p = {p:.3g} < {1 - confidence:.3g} and a random "
+                             f"sample of {clean} unscreened records held no relevant record.")
