@@ -1,0 +1,165 @@
+"""The interactive session driven by scripted keys (no terminal)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from screener.project import import_files, init_project, load_pool
+from screener.session import Session
+from screener.store import Store
+from screener.tui import render
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tpl") / "review"
+    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
+    import_files(folder, [DEMO / "update_search.ris"])  # 165 records: small and fast
+    return folder
+
+
+@pytest.fixture
+def store(template, tmp_path):
+    s = Store.open(shutil.copytree(template, tmp_path / "review"))
+    yield s
+    s.close()
+
+
+def _session(store: Store, reviewer: str = "ann", background: bool = False) -> Session:
+    return Session(store, load_pool(store), reviewer=reviewer, background=background)
+
+
+def _keys(session: Session, keys: str) -> None:
+    for k in keys:
+        session.handle_key(k)
+
+
+def test_decisions_are_committed_with_reviewer_model_and_score(store):
+    s = _session(store)
+    shown = [s.view().record["record_id"]]
+    for k in "iem":
+        s.handle_key(k)
+        shown.append(s.view().record["record_id"])
+    d = store.decisions()
+    assert list(d["label"]) == ["include", "exclude", "maybe"]
+    assert list(d["record_id"]) == shown[:3] and len(set(shown)) == 4
+    assert (d["reviewer"] == "ann").all() and d["model_version"].notna().all()
+    assert d["score"].between(0, 1).all()
+    p = s.progress()
+    assert (p.screened, p.included, p.excluded, p.maybe) == (3, 1, 1, 1)
+    assert p.share == pytest.approx(3 / p.pool) and p.estimated_unseen > 0
+
+
+def test_reason_and_note_go_with_an_exclude_not_an_include(store):
+    s = _session(store)
+    reasons = s.view().reasons
+    _keys(s, "r2nRCT, no interviews\re")
+    _keys(s, "r1i")
+    d = store.decisions()
+    assert d["reason"].iloc[0] == reasons[1] and d["note"].iloc[0] == "RCT, no interviews"
+    assert d["label"].iloc[1] == "include" and d["reason"].isna().iloc[1]
+
+
+def test_note_mode_edits_and_escape_cancels(store):
+    s = _session(store)
+    _keys(s, "nabx\x7fc\r")
+    assert s.view().pending_note == "abc"
+    _keys(s, "r\x1b")
+    assert s.view().mode == "decide" and s.view().pending_reason is None
+    _keys(s, "r9")
+    assert "choose a reason" in s.view().message
+
+
+def test_undo_appends_a_row_and_shows_the_record_again(store):
+    s = _session(store)
+    first = s.view().record["record_id"]
+    _keys(s, "e")
+    assert s.view().record["record_id"] != first
+    _keys(s, "u")
+    assert s.view().record["record_id"] == first
+    d = store.decisions()
+    assert list(d["label"]) == ["exclude", "none"] and d["undoes"].iloc[1] == d["id"].iloc[0]
+    assert store.current_label(first) is None
+    _keys(s, "u")
+    assert "nothing to undo" in s.view().message
+
+
+def test_skip_records_no_decision_and_maybe_leaves_the_queue(store):
+    s = _session(store)
+    first = s.view().record["record_id"]
+    _keys(s, "s")
+    assert s.view().record["record_id"] != first and store.n_decisions() == 0
+    second = s.view().record["record_id"]
+    _keys(s, "m")
+    seen = set()
+    for _ in range(len(s.pool.ids)):
+        rec = s.view().record
+        if rec is None:
+            break
+        seen.add(rec["record_id"])
+        s.handle_key("e")
+    assert first in seen and second not in seen  # skipped comes back at the end; maybe never
+    assert s.view().record is None and s.progress().screened == s.progress().pool
+
+
+def test_resume_continues_with_the_record_shown_when_stopped(store):
+    s = _session(store)
+    _keys(s, "eei")
+    shown = s.view().record["record_id"]
+    _keys(s, "q")
+    assert s.done
+    s.close()
+    again = _session(store)
+    assert again.view().record["record_id"] == shown
+    assert again.progress().screened == 3
+
+
+def test_cold_start_shows_the_criteria_top_record_first(store):
+    s = _session(store)
+    rec = s.view().record
+    assert rec["score"] == pytest.approx(s.scores.max())
+    assert "peer" in (rec["title"] + rec["abstract"]).lower()
+
+
+def test_background_retraining_never_blocks_and_newer_models_are_adopted(store):
+    s = _session(store, background=True)
+    v0 = s.progress().model_version
+    _keys(s, "ie")
+    s.trainer.wait()
+    _keys(s, "e")  # the next record comes from the newest ready model
+    assert s.progress().model_version > v0
+    assert len(store.models()) >= 2
+    s.close()
+    assert store.latest_saved_model() is not None and not store.scores().empty
+
+
+def test_a_record_decided_in_another_process_is_not_shown(store, monkeypatch):
+    s = _session(store)
+    monkeypatch.setattr(s.trainer, "request", lambda *a: None)  # keep the current queue
+    rows = [int(r) for r in s.queue[s.pointer + 1:s.pointer + 3]]
+    with Store.open(store.folder) as other:
+        other.add_decision(int(s.pool.ids[rows[0]]), "exclude", reviewer="bob")
+    _keys(s, "e")
+    assert s.view().record["record_id"] == int(s.pool.ids[rows[1]])
+    assert s.progress().screened == 2  # the other reviewer's decision counts
+
+
+def test_render_shows_record_progress_and_highlights_terms(store):
+    s = _session(store)
+    _keys(s, "e")
+    out = io.StringIO()
+    Console(file=out, width=120, force_terminal=True, color_system="truecolor").print(render(s.view()))
+    text = out.getvalue()
+    assert "screened 1/" in text and "est. relevant unseen" in text
+    assert "\x1b[1;33m" in text  # criteria terms in bold yellow
+    plain = io.StringIO()
+    Console(file=plain, width=120).print(render(s.view()))
+    assert s.view().record["title"][:30] in plain.getvalue().replace("\n", " ")
