@@ -118,7 +118,8 @@ def _raw_fields(path: Path, n: int) -> tuple[str | None, list[str | None]]:
 def _fingerprints(df: pd.DataFrame) -> list[str]:
     """Content hash of a record as read (its id in the file included): the same file imported again matches."""
     cols = ["source_record_id", *RECORD_FIELDS]
-    text = df[cols].astype(str).agg("\x1f".join, axis=1)
+    parts = [df[c].astype("string").fillna("") for c in cols]
+    text = parts[0].str.cat(parts[1:], sep="\x1f")
     return [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in text]
 
 
