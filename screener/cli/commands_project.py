@@ -13,7 +13,7 @@ from screener.cli._app import app, console, console_err
 
 
 def _progress(message: str) -> None:
-    console_err.print(f"[dim]{message}…[/]", highlight=False)
+    console_err.print(f"[dim]{message}…[/]", highlight=False, soft_wrap=True)
 
 
 @app.command("init")
@@ -26,7 +26,7 @@ def init_cmd(
     from screener.project import init_project
 
     init_project(review, criteria, seed=seed)
-    console.print(f"created project {review} with criteria {criteria.name}", highlight=False)
+    console.print(f"created project {review} with criteria {criteria.name}", highlight=False, soft_wrap=True)
 
 
 def _import_table(summary) -> Table:
@@ -74,7 +74,7 @@ def screen_cmd(
             session.close()
         p = session.progress()
     console.print(f"stopped: {p.screened} screened, {p.included} included; "
-                  f"'screener screen {review}' continues here", highlight=False)
+                  f"'screener screen {review}' continues here", highlight=False, soft_wrap=True)
 
 
 @app.command("rank")
@@ -92,7 +92,7 @@ def rank_cmd(
     if summary is not None:
         console.print(_import_table(summary))
     ranked.to_csv(out, index=False)
-    console.print(f"ranked {len(ranked)} records into {out}", highlight=False)
+    console.print(f"ranked {len(ranked)} records into {out}", highlight=False, soft_wrap=True)
 
 
 @app.command("status")
@@ -121,7 +121,7 @@ def status_cmd(review: Annotated[Path, typer.Argument(help="Project folder.")]) 
     est = "" if m.estimated_unseen is None else f"; est. relevant unseen {m.estimated_unseen:.1f}"
     console.print(f"model: v{m.version} ({m.n_include} include / {m.n_exclude} exclude, {m.created})"
                   f"; file {m.path or '-'}: {m.check}"
-                  f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}", highlight=False)
+                  f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}", highlight=False, soft_wrap=True)
 
 
 @app.command("export")
@@ -137,4 +137,4 @@ def export_cmd(
     if text is not None:
         console.file.write(text)
     else:
-        console_err.print(f"exported {n} records to {out}", highlight=False)
+        console_err.print(f"exported {n} records to {out}", highlight=False, soft_wrap=True)
