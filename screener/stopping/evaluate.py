@@ -35,7 +35,8 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # clamp so that lo ≤ p ≤ hi survives rounding at p = 0 or 1
+    return (min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
 
 
 def read_checkpoints(path: Path) -> pd.DataFrame | None:

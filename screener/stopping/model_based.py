@@ -14,7 +14,7 @@ from screener.stopping.base import RunState, StoppingRule, Verdict, check_target
 
 
 class QuantCI(StoppingRule):
-    """Remaining relevant D = Σ p over unscreened records, Var = Σ p(1−p) (independent
+    """QuantCI (Yang, Lewis & Frieder 2021). Remaining relevant D = Σ p over unscreened records, Var = Σ p(1−p) (independent
     Bernoullis). Recall estimate found/(found + E[D]) with interval from E[D] ± z·sd; stop when
     the lower end of the interval reaches τ. Needs ``expected_remaining`` (and ``remaining_var``).
     """

@@ -55,7 +55,7 @@ def plot_reliability(summary: pd.DataFrame, path: str | Path) -> Path:
     for j, t in enumerate(targets):
         g = s[np.isclose(s["target"], t)].set_index("rule").reindex(rules)
         x = np.arange(len(rules)) + (j - (len(targets) - 1) / 2) * width
-        err = np.vstack([g["reliability"] - g["reliability_lo"], g["reliability_hi"] - g["reliability"]])
+        err = np.clip(np.vstack([g["reliability"] - g["reliability_lo"], g["reliability_hi"] - g["reliability"]]), 0, None)
         ax.errorbar(x, g["reliability"], yerr=err, fmt="o", ms=3, capsize=2, label=f"τ = {t:g}")
     ax.axhline(0.95, color="grey", lw=0.8, ls="--")
     ax.set_xticks(np.arange(len(rules)))

@@ -1,0 +1,272 @@
+"""Stopping rules on hand-built runs with known answers, plus contract tests over every rule."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from screener.errors import ConfigError
+from screener.stopping import (
+    PRESETS,
+    STOPPING_RULES,
+    RunState,
+    Verdict,
+    as_state,
+    make_rule,
+    parse_rules,
+    stopping_report,
+)
+from screener.stopping.heuristics import knee_rho
+from screener.stopping.sampling import qbcb_j, target_size
+
+
+def seq(*parts) -> np.ndarray:
+    """seq((1, 3), (0, 10)) → three 1s then ten 0s."""
+    return np.concatenate([np.full(n, v, dtype=np.int8) for v, n in parts])
+
+
+# --- n in a row ---------------------------------------------------------------------
+
+
+def test_n_in_a_row_stops_exactly_at_n():
+    rule = make_rule("n_in_a_row:n=5")
+    assert not rule.verdict(as_state(seq((1, 2), (0, 4)), 100)).stop
+    v = rule.verdict(as_state(seq((1, 2), (0, 5)), 100))
+    assert v.stop and "5 irrelevant records in a row" in v.explanation
+    assert not rule.verdict(as_state(seq((1, 2), (0, 5), (1, 1)), 100)).stop
+
+
+def test_n_in_a_row_share_of_pool():
+    rule = make_rule("n_in_a_row:share=0.1")  # 10 of 100
+    assert not rule.verdict(as_state(seq((1, 1), (0, 9)), 100)).stop
+    assert rule.verdict(as_state(seq((1, 1), (0, 10)), 100)).stop
+
+
+def test_n_in_a_row_both_parameters_is_an_error():
+    with pytest.raises(ConfigError, match="n or share"):
+        make_rule("n_in_a_row:n=5,share=0.1").verdict(as_state(seq((0, 1)), 10))
+
+
+def test_priors_are_not_part_of_the_run():
+    rule = make_rule("n_in_a_row:n=3")
+    # two priors (1, 0) then two irrelevant: the run is 2, not 3
+    assert not rule.verdict(as_state(seq((1, 1), (0, 1), (0, 2)), 50, n_priors=2)).stop
+
+
+# --- knee and budget ----------------------------------------------------------------
+
+
+def test_knee_rho_on_a_sharp_knee():
+    ranked = seq((1, 10), (0, 190))
+    rho, knee = knee_rho(ranked)
+    assert knee == 10
+    assert rho == pytest.approx((10 / 10) / (1 / 190))
+
+
+def test_knee_rule_needs_150_records_and_the_slope_ratio():
+    rule = make_rule("knee")
+    assert not rule.verdict(as_state(seq((1, 10), (0, 100)), 1000)).stop  # < 150 screened
+    v = rule.verdict(as_state(seq((1, 10), (0, 190)), 1000))  # rho 190 >= 156 - 10
+    assert v.stop
+    assert not rule.verdict(as_state(seq((1, 10), (0, 140)), 1000)).stop  # rho 140 < 146
+
+
+def test_budget_method_spends_three_quarters_at_most():
+    rule = make_rule("budget")
+    ranked = np.tile(seq((1, 1), (0, 9)), 8)  # flat gain curve, 80 of 100
+    assert rule.verdict(as_state(ranked[:74], 100)).stop is False
+    v = rule.verdict(as_state(ranked[:75], 100))
+    assert v.stop and "budget" in v.explanation
+
+
+def test_budget_knee_branch():
+    # 10 relevant first, then 0s: rho large; 10·pool/relret = 10·1000/10 = 1000 needed
+    rule = make_rule("budget")
+    assert not rule.verdict(as_state(seq((1, 10), (0, 500)), 1000)).stop
+    assert rule.verdict(as_state(seq((1, 100), (0, 50)), 1000)).stop  # 10·1000/100 = 100 ≤ 150, rho ≥ 6
+
+
+# --- SAFE ---------------------------------------------------------------------------
+
+
+def test_safe_needs_its_random_sample_then_two_runs():
+    rule = make_rule("safe:n=5,min_share=0.1")
+    state = as_state(seq((1, 3), (0, 20)), 100)
+    assert rule.sample_request(state) == 1  # 1% of 100
+    assert not rule.verdict(state).stop
+    sampled = RunState(labels=seq((1, 3), (0, 20)), pool_size=100, sample_labels=np.array([0], np.int8),
+                       sample_reached=np.array([False]), sample_frame=100)
+    # phase 2 ends at 3 + 5 zeros (≥ 10 screened incl. sample? 8 + 1 = 9 < 10) → at 9 zeros; phase 3 needs 5 more
+    v = rule.verdict(sampled)
+    assert v.stop
+
+
+def test_safe_phase_three_needs_another_run():
+    rule = make_rule("safe:n=5,min_share=0.1")
+    labels = seq((1, 3), (0, 10))  # phase 2 ends at 3 + 6 (≥ 10 screened with the sample); then 4 zeros
+    s = RunState(labels=labels, pool_size=100, sample_labels=np.array([0], np.int8), sample_reached=np.array([False]))
+    assert not rule.verdict(s).stop
+
+
+# --- sampling rules -----------------------------------------------------------------
+
+
+def test_target_size_and_qbcb_j():
+    assert target_size(0.95, 0.05) == 59  # 0.95**59 < 0.05 < 0.95**58
+    assert 0.95**59 <= 0.05 < 0.95**58
+    assert target_size(0.7, 0.05) == 9
+    # QBCB: smallest j with P(Binom(r, τ) >= j) <= α
+    from scipy.stats import binom
+
+    for r in (10, 30, 80):
+        j = qbcb_j(r, 0.8, 0.05)
+        if j is not None:
+            assert binom.sf(j - 1, r, 0.8) <= 0.05 < binom.sf(j - 2, r, 0.8)
+    assert qbcb_j(5, 0.95, 0.05) is None
+    assert qbcb_j(59, 0.95, 0.05) == 59
+
+
+def _sampled(labels, sample, reached, pool):
+    return RunState(labels=np.asarray(labels, np.int8), pool_size=pool, sample_labels=np.asarray(sample, np.int8),
+                    sample_reached=np.asarray(reached, bool), sample_frame=pool)
+
+
+def test_target_method_stops_when_all_targets_are_reached():
+    rule = make_rule("target:T=2")
+    st = _sampled(seq((1, 1)), [0, 1, 0, 1], [False, True, False, False], 50)
+    assert not rule.verdict(st).stop
+    st = _sampled(seq((1, 1)), [0, 1, 0, 1], [False, True, False, True], 50)
+    v = rule.verdict(st)
+    assert v.stop and v.guaranteed
+
+
+def test_target_method_keeps_sampling_until_T_relevant():
+    rule = make_rule("target:T=2")
+    st = _sampled([], [0, 1, 0], [False] * 3, 50)
+    assert rule.sample_request(st) == 1
+    st = _sampled([], [0, 1, 1], [False] * 3, 50)
+    assert rule.sample_request(st) == 0
+
+
+def test_qbcb_stop_and_recall_interval():
+    rule = make_rule("qbcb")
+    r = 40
+    j = qbcb_j(r, 0.8, 0.05)
+    sample = [1] * r + [0] * 60
+    reached = [True] * (j - 1) + [False] * (100 - j + 1)
+    st = _sampled(seq((1, 5)), sample, reached, 1000)
+    assert not rule.verdict(st, target=0.8).stop
+    reached[j - 1] = True
+    v = rule.verdict(_sampled(seq((1, 5)), sample, reached, 1000), target=0.8)
+    assert v.stop and v.interval[0] >= 0.8 - 0.05  # the Clopper–Pearson lower bound near τ
+
+
+def test_random_hypergeometric_against_scipy():
+    from scipy.stats import hypergeom
+
+    rule = make_rule("hypergeometric_random:switch_after=5")
+    # 20 found in the ranking, 100 left; sample 80 of them, none relevant
+    st = RunState(labels=seq((1, 20), (0, 30)), pool_size=150, sample_labels=np.zeros(80, np.int8),
+                  sample_reached=np.zeros(80, bool), sample_frame=100)
+    v = rule.verdict(st, target=0.95)
+    K = math.floor(20 / 0.95) - 20 + 1
+    p = hypergeom.cdf(0, 100, K, 80)
+    assert v.stop == (p < 0.05)
+    assert f"{p:.3g}" in v.explanation
+
+
+# --- model based ---------------------------------------------------------------------
+
+
+def test_quant_ci_interval_and_stop():
+    rule = make_rule("quant_ci")
+    found = 19
+    st = as_state(seq((1, found), (0, 100)), 1000, scores_unscreened=(0.2, 0.19))
+    v = rule.verdict(st, target=0.95)
+    z = 1.6448536269514722
+    lo = found / (found + 0.2 + z * math.sqrt(0.19))
+    assert v.interval[0] == pytest.approx(lo)
+    assert v.recall_estimate == pytest.approx(found / 19.2)
+    assert v.stop == (lo >= 0.95)
+    st = as_state(seq((1, found), (0, 100)), 1000, scores_unscreened=np.full(881, 0.01))
+    v = rule.verdict(st, target=0.95)
+    assert not v.stop and v.recall_estimate == pytest.approx(19 / (19 + 8.81))
+
+
+def test_quant_ci_without_model_scores_never_stops_early():
+    v = make_rule("quant_ci").verdict(as_state(seq((1, 5), (0, 100)), 1000))
+    assert not v.stop and "No model probabilities" in v.explanation
+
+
+# --- the registry and the session's report ------------------------------------------------
+
+
+def test_make_rule_errors():
+    with pytest.raises(ConfigError, match="unknown stopping rule"):
+        make_rule("nope")
+    with pytest.raises(ConfigError, match="bad parameters"):
+        make_rule("knee:zzz=1")
+    with pytest.raises(ConfigError, match="key=value"):
+        make_rule("knee:150")
+
+
+def test_parse_rules():
+    assert parse_rules("all") == PRESETS
+    assert parse_rules("knee,budget") == ["knee", "budget"]
+    assert parse_rules("knee;n_in_a_row:n=5") == ["knee", "n_in_a_row:n=5"]
+
+
+def test_stopping_report_gives_one_verdict_per_rule():
+    verdicts = stopping_report(seq((1, 1), (0, 1), (1, 10), (0, 200)), 1000, np.full(788, 0.001), 0.9, 0.95, n_priors=2)
+    assert [v.rule for v in verdicts] == [p.split(":")[0] for p in PRESETS]
+    assert all(isinstance(v, Verdict) and v.explanation.endswith(".") for v in verdicts)
+    assert any(v.stop for v in verdicts) and not all(v.stop for v in verdicts)
+
+
+# --- contract: every registered rule ----------------------------------------------------------
+
+ALL_SPECS = sorted(set(PRESETS) | set(STOPPING_RULES))
+
+
+def _states(rng):
+    labels = (rng.random(300) < 0.05).astype(np.int8)
+    labels[:40] = (rng.random(40) < 0.5)
+    for n in (0, 2, 50, 150, 300):
+        yield RunState(labels=labels[:n].copy(), pool_size=300, n_priors=min(n, 2),
+                       expected_remaining=float(300 - n) * 0.01, remaining_var=float(300 - n) * 0.0099)
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS)
+def test_contract_pure_and_not_mutating(spec):
+    rule = make_rule(spec)
+    for st in _states(np.random.default_rng(1)):
+        before = st.labels.copy()
+        a = rule.verdict(st, target=0.9)
+        b = make_rule(spec).verdict(st, target=0.9)
+        assert a == b
+        assert np.array_equal(st.labels, before)
+        assert isinstance(a.stop, bool) and a.rule == rule.name
+        assert a.recall_estimate is None or 0 <= a.recall_estimate <= 1
+        if a.interval is not None:
+            assert 0 <= a.interval[0] <= a.interval[1] <= 1
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS)
+def test_contract_never_stops_before_the_priors_and_always_at_the_end(spec):
+    rule = make_rule(spec)
+    empty = RunState(labels=np.zeros(0, np.int8), pool_size=100)
+    assert not rule.verdict(empty).stop
+    priors = RunState(labels=np.array([1, 0], np.int8), pool_size=100, n_priors=2)
+    assert not rule.verdict(priors).stop
+    full = RunState(labels=(np.arange(100) % 7 == 0).astype(np.int8), pool_size=100, n_priors=2)
+    v = rule.verdict(full)
+    assert v.stop and v.recall_estimate == 1.0
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS)
+def test_contract_guarantee_is_declared(spec):
+    rule = make_rule(spec)
+    assert isinstance(rule.guaranteed, bool)
+    assert STOPPING_RULES[rule.name].__doc__ and "20" in STOPPING_RULES[rule.name].__doc__  # cites a paper (year)
