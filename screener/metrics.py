@@ -75,6 +75,13 @@ def loss(tp: np.ndarray, _cutoff: float | None = None) -> float:
     return (r * (n - (r - 1) / 2) - float(tp.sum())) / (r * (n - r))
 
 
+def first_found(tp: np.ndarray, k: float) -> float:
+    """Records screened to find the first ``k`` relevant records (a cold start's speed); NaN when R < k."""
+    if tp[-1] < k:
+        return float("nan")
+    return float(np.searchsorted(tp, k, side="left") + 1)
+
+
 MetricFn = Callable[[np.ndarray, "float | None"], float]
 
 #: name → function(tp, cutoff). A new metric is one entry (and, if it takes a
@@ -86,10 +93,14 @@ METRICS: dict[str, MetricFn] = {
     "recall": recall_at,
     "atd": atd,
     "loss": loss,
+    "first": first_found,
 }
 
+# Families whose cutoff is a count of relevant records (``first@5``), not a share.
+_COUNT_FAMILIES = {"first"}
+
 # How each family's cutoff prints: a recall target ("@95") or a share of N screened ("@10%").
-_CUTOFF_STYLE: dict[str, str] = {"records": "", "records_share": "", "wss": "", "recall": "%"}
+_CUTOFF_STYLE: dict[str, str] = {"records": "", "records_share": "", "wss": "", "recall": "%", "first": ""}
 
 _NAME = re.compile(r"^\s*([A-Za-z_]+)\s*(?:@\s*([0-9]*\.?[0-9]+)\s*(%?)\s*)?$")
 
@@ -112,7 +123,11 @@ class Metric:
             raise ConfigError(f"metric {self.family!r} needs a cutoff, e.g. {self.family}@95")
         if not takes_cutoff and self.cutoff is not None:
             raise ConfigError(f"metric {self.family!r} takes no cutoff; write just {self.family!r}")
-        if self.cutoff is not None:
+        if self.family in _COUNT_FAMILIES:
+            if self.cutoff is None or self.cutoff < 1 or self.cutoff != int(self.cutoff):
+                raise ConfigError(f"metric {self.family!r} needs a whole number of records, e.g. {self.family}@5")
+            object.__setattr__(self, "cutoff", float(int(self.cutoff)))
+        elif self.cutoff is not None:
             if not 0 < self.cutoff <= 1:
                 raise ConfigError(f"cutoff of {self.family!r} must be in (0, 100%], got {self.cutoff:g}")
             object.__setattr__(self, "cutoff", round(float(self.cutoff), 10))
@@ -120,6 +135,8 @@ class Metric:
     def __str__(self) -> str:
         if self.cutoff is None:
             return self.family
+        if self.family in _COUNT_FAMILIES:
+            return f"{self.family}@{int(self.cutoff)}"
         return f"{self.family}@{round(self.cutoff * 100, 8):g}{_CUTOFF_STYLE[self.family]}"
 
     def __call__(self, tp: np.ndarray) -> float:
@@ -142,7 +159,10 @@ def parse_metric(name: str | Metric) -> Metric:
     cutoff = None
     if number is not None:
         value = float(number)
-        cutoff = value if ("." in number and value <= 1 and not percent) else value / 100
+        if family in _COUNT_FAMILIES:
+            cutoff = value
+        else:
+            cutoff = value if ("." in number and value <= 1 and not percent) else value / 100
     return Metric(family, cutoff)
 
 

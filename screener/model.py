@@ -21,6 +21,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+import pandas as pd
 import scipy
 import scipy.sparse as sp
 import sklearn
@@ -74,12 +75,13 @@ def calibrated_proba(margins: np.ndarray, w_pos: float, w_neg: float) -> np.ndar
 
 # --- model files ---------------------------------------------------------------------------
 
-def _versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
     return {
         "screener": screener.__version__,
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
+        "pandas": pd.__version__,
         "joblib": joblib.__version__,
         "python": platform.python_version(),
     }
@@ -106,7 +108,7 @@ def save_model(obj: Any, path: str | Path, *, settings: dict, n_labelled: int) -
     tmp.replace(path)
     meta = {
         "format": "screener-model/1",
-        "versions": _versions(),
+        "versions": library_versions(),
         "settings": settings,
         "n_labelled": int(n_labelled),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -135,7 +137,7 @@ def load_model(path: str | Path) -> tuple[Any, dict]:
     meta = read_sidecar(path)
     if meta.get("sha256") != _sha256(path):
         raise ProjectError(f"{path}: file does not match its sidecar's hash; it was changed or replaced, so it is not loaded")
-    here = _versions()
+    here = library_versions()
     for lib in ("scikit-learn", "numpy", "joblib"):
         saved = meta.get("versions", {}).get(lib)
         if saved != here[lib]:

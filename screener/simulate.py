@@ -8,9 +8,12 @@ input's row order: the pool is put in record-id order and shuffled with the seed
 
 from __future__ import annotations
 
+import json
+import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +22,8 @@ from screener.active import UNLABELLED, ActiveLearner, check_random_state
 from screener.criteria import Criteria
 from screener.errors import ConfigError, DataError
 from screener.features import TextFeatures
-from screener.metrics import evaluate_order
+from screener.metrics import DEFAULT_METRICS, evaluate_order
+from screener.model import library_versions
 
 DEFAULT_LABEL = "label_included"
 
@@ -89,7 +93,8 @@ def simulate(
     if settings.retrain_every < 1:
         raise ConfigError(f"retrain_every must be >= 1, got {settings.retrain_every}")
     y_file = labels_of(records, label_column)
-    priors_file = prior_rows(records, prior_ids) if prior_ids else draw_priors(y_file, seed)
+    # None: draw one included and one excluded prior; an empty list: start cold (criteria only, or random).
+    priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
 
     rng = check_random_state(seed)
     # Canonical order (by record id), then a seeded shuffle: the input's row order cannot matter.
@@ -153,10 +158,55 @@ def run_metrics(order: pd.DataFrame, pool_size: int) -> dict:
         tail = pd.DataFrame({"rank": np.arange(len(order) + 1, pool_size + 1), "record_id": [f"__unscreened{i}" for i in range(missing)],
                              "label": 0, "is_prior": 0, "score": np.nan})
         order = pd.concat([order, tail], ignore_index=True)
-    return evaluate_order(order)
+    return evaluate_order(order, [*DEFAULT_METRICS, "first@1", "first@5"])
 
 
-def timed(fn: Callable, *args, **kwargs) -> tuple[object, float]:
+@dataclass(frozen=True)
+class SimulationJob:
+    """One (data set, seed) run of a sweep, written to ``out_dir``."""
+
+    data: str
+    seed: int
+    out_dir: str
+    label_column: str = DEFAULT_LABEL
+    prior_ids: tuple[str, ...] | None = None
+    criteria: str | None = None
+    settings: SimulationSettings = field(default_factory=SimulationSettings)
+
+
+def run_job(job: SimulationJob) -> dict:
+    """Read the data, simulate, write ``order.csv`` and ``metrics.json``; returns the metrics row."""
+    from screener.criteria import load_criteria
+    from screener.orders import write_order
+    from screener.readers import read_file
+
+    records = read_file(job.data)
+    criteria = load_criteria(job.criteria) if job.criteria else None
     t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+    order = simulate(records, label_column=job.label_column, seed=job.seed, prior_ids=job.prior_ids,
+                     settings=job.settings, criteria=criteria)
+    wall = time.perf_counter() - t0
+    row = {
+        "dataset": Path(job.data).stem,
+        "seed": job.seed,
+        "label_column": job.label_column,
+        "prior_ids": [str(r) for r in order.loc[order.is_prior == 1, "record_id"]],
+        "criteria": job.criteria,
+        **run_metrics(order, len(records)),
+        "wall_s": round(wall, 3),
+        "settings": job.settings.as_dict(),
+        "versions": library_versions(),
+    }
+    out = Path(job.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_order(order, out / "order.csv")
+    (out / "metrics.json").write_text(json.dumps(row, indent=2, default=_jsonable))
+    return row
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return str(value)
