@@ -9,19 +9,21 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.text import Text
 
 from screener.cli._app import app, console_err
 from screener.errors import ScreenerError
 
 # Importing the modules registers their commands on ``app``.
-from screener.cli import commands_engine, commands_metrics  # noqa: F401,E402
+from screener.cli import commands_engine, commands_metrics, commands_project, commands_stopping  # noqa: F401,E402
 
 
 def main() -> None:
     try:
         app(standalone_mode=False)
     except ScreenerError as exc:
-        console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        message = Text("error: ", style="bold red") + Text(" ".join(str(exc).split()))
+        console_err.print(message, highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Abort:
         console_err.print("aborted")
