@@ -85,27 +85,49 @@ def plain_lines(view: View, *, record_changed: bool) -> list[str]:
     return lines
 
 
-def stream_keys(stream: IO[str]) -> Iterator[str]:
-    """Characters of a text stream one by one (newlines included: Enter ends a note)."""
-    while ch := stream.read(1):
-        yield ch
+class TerminalKeys:
+    """Single key presses from a terminal; cbreak mode from ``__enter__`` until ``__exit__``.
 
+    The mode is set before the first screen is drawn, so a key typed early is not
+    line-buffered or echoed.
+    """
 
-def terminal_keys(fd: int) -> Iterator[str]:
-    """Single key presses from a terminal in cbreak mode (restored afterwards)."""
-    import termios
-    import tty
+    def __init__(self, fd: int):
+        self.fd = fd
 
-    old = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        while True:
-            data = os.read(fd, 1)
-            if not data:
-                return
+    def __enter__(self) -> "TerminalKeys":
+        import termios
+        import tty
+
+        self._old = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import termios
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._old)
+
+    def __iter__(self) -> Iterator[str]:
+        while data := os.read(self.fd, 1):
             yield data.decode("utf-8", errors="ignore")
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+class StreamKeys:
+    """Characters of a text stream one by one (newlines included: Enter ends a note)."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def __enter__(self) -> "StreamKeys":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[str]:
+        while ch := self.stream.read(1):
+            yield ch
 
 
 def run(session: Session, keys: Iterable[str], console: Console, *, plain: bool) -> None:
@@ -129,8 +151,8 @@ def run(session: Session, keys: Iterable[str], console: Console, *, plain: bool)
         show(session.current != before)
 
 
-def key_source(from_stdin: bool) -> tuple[Iterable[str], bool]:
-    """(keys, plain output?) for the CLI: the terminal when there is one, else stdin."""
+def key_source(from_stdin: bool) -> tuple[TerminalKeys | StreamKeys, bool]:
+    """(keys as a context manager, plain output?): the terminal when there is one, else stdin."""
     if not from_stdin and sys.stdin.isatty() and sys.stdout.isatty():
-        return terminal_keys(sys.stdin.fileno()), False
-    return stream_keys(sys.stdin), True
+        return TerminalKeys(sys.stdin.fileno()), False
+    return StreamKeys(sys.stdin), True

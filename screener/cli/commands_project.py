@@ -69,7 +69,8 @@ def screen_cmd(
         session = Session(store, load_pool(store), reviewer=name)
         keys, plain = key_source(keys_from_stdin)
         try:
-            run(session, keys, console, plain=plain)
+            with keys:
+                run(session, keys, console, plain=plain)
         finally:
             session.close()
         p = session.progress()

@@ -1,0 +1,118 @@
+"""A session killed with SIGKILL loses nothing it acknowledged; a real terminal drives it too."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from screener.project import import_files, init_project
+from screener.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+RUNNER = "import screener.cli.commands_project; from screener.cli import main; main()"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("crash") / "review"
+    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
+    import_files(folder, [DEMO / "update_search.ris"])
+    return folder
+
+
+@pytest.fixture
+def review(template, tmp_path) -> Path:
+    return Path(shutil.copytree(template, tmp_path / "review"))
+
+
+def _read_until(fd: int, needle: str, count: int, timeout: float = 60.0) -> str:
+    """Read ``fd`` until ``needle`` has appeared ``count`` times."""
+    buf, end = b"", time.monotonic() + timeout
+    while buf.decode(errors="replace").count(needle) < count:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {count}x {needle!r}; got:\n{buf.decode(errors='replace')[-2000:]}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # pty closed
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf.decode(errors="replace")
+
+
+def _check_reopens(review: Path) -> int:
+    with Store.open(review) as s:
+        assert s.con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return s.n_decisions()
+
+
+def test_sigkill_after_n_decisions_keeps_exactly_those(review, n=5):
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, "screen", str(review), "--reviewer", "ann",
+                             "--keys-from-stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        keys = "ie" * n
+        proc.stdin.write(keys[:n].encode())
+        proc.stdin.flush()
+        out = _read_until(proc.stdout.fileno(), "saved #", n)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert out.count("saved #") == n
+    assert _check_reopens(review) == n
+    # the next sitting opens without repair and continues
+    proc = subprocess.run([sys.executable, "-c", RUNNER, "screen", str(review), "--reviewer", "ann",
+                           "--keys-from-stdin"], input=b"eq", capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert _check_reopens(review) == n + 1
+
+
+def test_sigkill_mid_stream_loses_nothing_acknowledged(review):
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, "screen", str(review), "--reviewer", "ann",
+                             "--keys-from-stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc.stdin.write(b"e" * 60)  # far more keys than get processed before the kill
+    proc.stdin.flush()
+    out = _read_until(proc.stdout.fileno(), "saved #", 8)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _check_reopens(review) >= out.count("saved #") >= 8
+
+
+def test_session_in_a_pseudo_terminal(review):
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, "screen", str(review), "--reviewer", "tty"],
+                            stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, close_fds=True)
+    os.close(slave)
+    try:
+        screen = _read_until(master, "i include", 1)
+        assert "screened 0/" in screen and "record " in screen
+        for i, key in enumerate("iem", 1):
+            os.write(master, key.encode())
+            _read_until(master, f"saved #{i}", 1)
+        os.write(master, b"q")
+        rest = _read_until(master, "continues here", 1)
+        assert "3 screened" in rest
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    with Store.open(review) as s:
+        assert list(s.decisions()["label"]) == ["include", "exclude", "maybe"]
+        assert set(s.decisions()["reviewer"]) == {"tty"}
