@@ -56,6 +56,13 @@ def test_importing_the_same_file_twice_adds_nothing(project):
     assert _count(project)[0] == before
 
 
+def test_the_same_records_in_a_changed_file_are_skipped_record_by_record(project, tmp_path):
+    copy = tmp_path / "ebscohost-again.ris"
+    copy.write_text((DEMO / "ebscohost.ris").read_text() + "\n\n")
+    summary = import_files(project, [copy])
+    assert summary.totals["skipped"] == 805 and summary.totals["added"] == 0
+
+
 def test_duplicates_within_one_import_are_merged(project, tmp_path):
     csv = tmp_path / "dups.csv"
     csv.write_text("title,doi,year\nA brand new study of peer navigators,10.1/new,2024\n"
