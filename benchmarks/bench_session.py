@@ -51,7 +51,7 @@ def pool_file(folder: Path, args) -> tuple[Path, str, Path]:
 
     # The generator repeats titles (same title + year = duplicates): make more, keep ~``records``.
     path = folder / "demo.csv"
-    make_demo_pool(int(args.records * 1.4), random_state=args.seed).to_csv(path, index=False)
+    make_demo_pool(int(args.records * 1.45), random_state=args.seed).to_csv(path, index=False)
     return path, "demo generator", ROOT / "data" / "peer_support.criteria.toml"
 
 

@@ -127,7 +127,8 @@ class Trainer:
 class Session:
     """One reviewer's sitting on a project (``store`` stays owned by the caller)."""
 
-    def __init__(self, store: Store, pool: Pool, *, reviewer: str, background: bool = True):
+    def __init__(self, store: Store, pool: Pool, *, reviewer: str, background: bool = True,
+                 retrain: bool = False):
         if not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
         self.store, self.pool, self.reviewer = store, pool, reviewer
@@ -136,7 +137,7 @@ class Session:
         self.reasons = tuple(pool.criteria.reasons)
         self.highlight = pool.criteria.highlight_pattern()
         self.trainer = Trainer(pool, int(store.get_meta("seed", "0")), background=background)
-        learner, version = current_model(store, pool, self.labels, save=False)
+        learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
         scores = learner.scores(pool.X)
         self._use(learner, version, scores, learner.ranking(scores, queue_labels(self.labels)))
         self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason

@@ -89,6 +89,10 @@ def test_tampered_model_is_refused_with_one_line(review, tmp_path, monkeypatch):
     assert code == 2 and "numpy 0.1" in " ".join(err.split())
     code, out, _ = run_cli(["status", review])
     assert code == 0 and "refused" in out
+    code, out, err = _screen(review, "q", monkeypatch)
+    assert code == 2 and "numpy 0.1" in " ".join(err.split())
+    monkeypatch.setattr(sys, "stdin", io.StringIO("eq"))
+    assert run_cli(["screen", review, "--keys-from-stdin", "--retrain"])[0] == 0
     assert run_cli(["rank", review, "--out", tmp_path / "r.csv", "--retrain"])[0] == 0
 
 

@@ -92,8 +92,9 @@ def test_undo_appends_a_row_and_shows_the_record_again(store):
     assert "nothing to undo" in s.view().message
 
 
-def test_skip_records_no_decision_and_maybe_leaves_the_queue(store):
+def test_skip_records_no_decision_and_maybe_leaves_the_queue(store, monkeypatch):
     s = _session(store)
+    monkeypatch.setattr(s.trainer, "request", lambda *a: None)  # one queue: fast to exhaust
     first = s.view().record["record_id"]
     _keys(s, "s")
     assert s.view().record["record_id"] != first and store.n_decisions() == 0

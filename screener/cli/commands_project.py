@@ -56,6 +56,7 @@ def screen_cmd(
     reviewer: Annotated[Optional[str], typer.Option(help="Your name in the ledger (default: login name).")] = None,
     keys_from_stdin: Annotated[bool, typer.Option(
         "--keys-from-stdin", help="Read keys from stdin and print plain lines (scripts, pipes).")] = False,
+    retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
     from screener.project import load_pool
@@ -66,7 +67,7 @@ def screen_cmd(
     name = reviewer or getpass.getuser() or "reviewer"
     with Store.open(review) as store:
         _progress("building features")
-        session = Session(store, load_pool(store), reviewer=name)
+        session = Session(store, load_pool(store), reviewer=name, retrain=retrain)
         keys, plain = key_source(keys_from_stdin)
         try:
             with keys:
