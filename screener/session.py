@@ -131,7 +131,7 @@ class Session:
                  retrain: bool = False):
         if not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
-        self.store, self.pool, self.reviewer = store, pool, reviewer
+        self.store, self.pool, self.reviewer, self.retrain = store, pool, reviewer, retrain
         self.labels = store.label_array(pool.ids)
         self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
         self.reasons = tuple(pool.criteria.reasons)
@@ -308,7 +308,6 @@ class Session:
     def close(self) -> None:
         """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""
         self.trainer.stop()
-        n_ledger = self.store.n_decisions()
-        learner = fit_learner(self.pool, self.labels, seed=self.trainer.seed, n_ledger=n_ledger)
-        version = register_model(self.store, self.pool, learner, self.labels, n_ledger, save=True)
+        labels = self.store.label_array(self.pool.ids)  # other reviewers' decisions included
+        learner, version = current_model(self.store, self.pool, labels, retrain=self.retrain)
         self.store.set_scores(self.pool.ids, learner.scores(self.pool.X), version)

@@ -164,3 +164,14 @@ def test_render_shows_record_progress_and_highlights_terms(store):
     plain = io.StringIO()
     Console(file=plain, width=120).print(render(s.view()))
     assert s.view().record["title"][:30] in plain.getvalue().replace("\n", " ")
+
+
+def test_reopening_without_decisions_reuses_the_saved_model(store):
+    s = _session(store)
+    _keys(s, "e")
+    s.close()
+    n_models = len(store.models())
+    again = _session(store)
+    again.close()
+    assert len(store.models()) == n_models
+    assert again.progress().model_version == store.latest_saved_model()["version"]
