@@ -1,7 +1,8 @@
 """Stopping-rule benchmark: screener's orders on every shared pool × 20 seeds, replayed by every rule.
 
     python benchmarks/bench_stopping.py orders            # generate (resumable) the simulation orders
-    python benchmarks/bench_stopping.py evaluate          # replay every rule, write results/stopping.{jsonl,md}
+    python benchmarks/bench_stopping.py evaluate --n-jobs 2   # replay every rule, write results/stopping.{jsonl,md}
+    python benchmarks/bench_stopping.py evaluate --available  # only the orders generated so far
 
 Orders are cached in benchmarks/runs/orders/<pool>/<label>/seed<k>/order.csv
 (git-ignored); existing orders are reused. Orders are generated with joblib
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scheduler", default=None)
     ap.add_argument("--targets", default="0.8,0.9,0.95")
     ap.add_argument("--rules", default="all")
+    ap.add_argument("--available", action="store_true", help="evaluate only the orders generated so far")
     args = ap.parse_args(argv)
     lo, _, hi = args.seeds.partition("-")
     seeds = range(int(lo), int(hi or lo) + 1)
@@ -86,11 +88,21 @@ def evaluate_all(seeds: range, args) -> None:
     res = evaluate_stopping(
         [str(p) for p in pools()], seeds=list(seeds), targets=[float(t) for t in args.targets.split(",")],
         rules=args.rules, orders_dir=ORDERS, n_jobs=args.n_jobs, scheduler=args.scheduler,
+        simulate_missing=False, skip_missing=args.available,
         progress=lambda d, t, r: print(f"[{d}/{t}]", flush=True) if d % 20 == 0 or d == t else None,
     )
     wall = time.perf_counter() - t0
     RESULTS.mkdir(exist_ok=True)
-    write_reports(res, RESULTS, stem="stopping", extra={"wall_s": round(wall, 1)})
+    import numpy
+    import scipy
+
+    import screener
+
+    runs = res[["pool", "seed"]].drop_duplicates()
+    extra = {"wall_s": round(wall, 1), "orders": len(runs), "n_jobs": args.n_jobs,
+             "versions": {"screener": getattr(screener, "__version__", "dev"), "numpy": numpy.__version__,
+                          "scipy": scipy.__version__}}
+    write_reports(res, RESULTS, stem="stopping", extra=extra)
     print(f"wall {wall:.1f}s", file=sys.stderr)
 
 

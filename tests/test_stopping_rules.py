@@ -270,3 +270,35 @@ def test_contract_guarantee_is_declared(spec):
     rule = make_rule(spec)
     assert isinstance(rule.guaranteed, bool)
     assert STOPPING_RULES[rule.name].__doc__ and "20" in STOPPING_RULES[rule.name].__doc__  # cites a paper (year)
+
+
+# --- the recommended rule ---------------------------------------------------------------------
+
+
+def test_recommended_needs_the_ranked_test_then_a_clean_random_check():
+    rule = make_rule("screener:min_run=50,check_min=10,check_share=0.02")
+    labels = seq((1, 30), (0, 600))
+    st = as_state(labels, 1000)
+    from screener.stopping.hypergeometric import ranked_p_values
+
+    _, _, p = ranked_p_values(labels, 370, 0.9, bias=3.0)
+    assert p.min() < 0.05  # the ranked biased test passes here
+    assert not rule.verdict(st, target=0.9).stop
+    assert rule.sample_request(st, target=0.9) == 10  # max(10, 2% of 370)
+    clean = RunState(labels=labels, pool_size=1000, sample_labels=np.zeros(10, np.int8), sample_reached=np.zeros(10, bool),
+                     sample_drawn_at=np.full(10, 630))
+    v = rule.verdict(clean, target=0.9)
+    assert v.stop and "random sample of 10" in v.explanation
+    dirty = RunState(labels=labels, pool_size=1000, sample_labels=np.r_[np.zeros(9, np.int8), [1]],
+                     sample_reached=np.zeros(10, bool), sample_drawn_at=np.full(10, 630))
+    assert not rule.verdict(dirty, target=0.9).stop
+    assert rule.sample_request(dirty, target=0.9) == 0  # screen the ranking on first
+    later = RunState(labels=np.r_[labels, np.zeros(50, np.int8)], pool_size=1000, sample_labels=dirty.sample_labels,
+                     sample_reached=dirty.sample_reached, sample_drawn_at=dirty.sample_drawn_at)
+    assert rule.sample_request(later, target=0.9) > 0  # a new check after min_run more records
+
+
+def test_recommended_without_enough_run_does_not_test():
+    rule = make_rule("screener")
+    assert not rule.verdict(as_state(seq((1, 30), (0, 99)), 1000)).stop
+    assert rule.sample_request(as_state(seq((1, 30), (0, 99)), 1000)) == 0

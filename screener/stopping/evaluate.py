@@ -192,10 +192,12 @@ def evaluate_stopping(
     n_jobs: int = -1,
     scheduler=None,
     simulate_missing: bool = True,
+    skip_missing: bool = False,
     progress: Callable[[int, int, object], None] | None = None,
 ) -> pd.DataFrame:
     """Evaluate rules over data sets × seeds; orders are read from
-    ``orders_dir/<pool>/<label_column>/seed<k>/order.csv`` and simulated (then cached) where missing.
+    ``orders_dir/<pool>/<label_column>/seed<k>/order.csv`` and simulated (then cached) where missing
+    (``skip_missing``: left out instead).
     Returns one row per (pool, seed, rule, target)."""
     from screener.parallel import run_tasks
     from screener.stopping import parse_rules
@@ -213,6 +215,9 @@ def evaluate_stopping(
         for seed in seeds:
             jobs.append((str(path), path.stem, int(seed)))
     missing = [j for j in jobs if not _order_file(orders_dir, j[1], label_column, j[2]).exists()]
+    if skip_missing:
+        jobs = [j for j in jobs if j not in missing]
+        missing = []
     if missing and not simulate_missing:
         raise DataError(f"{len(missing)} order files missing under {orders_dir}, e.g. "
                         f"{_order_file(orders_dir, missing[0][1], label_column, missing[0][2])}")

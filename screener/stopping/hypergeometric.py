@@ -30,12 +30,14 @@ def k_target(r_seen, k, target: float):
 
 
 def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: float = 1.0,
-                    r_seen: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    r_seen: int | None = None, max_windows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p(n) for the windows where it can be smallest; returns (n, k, p).
 
     For fixed k, p(n) falls as n grows (a larger share of the urn has been seen), so the
     minimum over all n is attained at the longest window for each k: the windows that end
-    just before a relevant record (going backwards) and the whole sequence.
+    just before a relevant record (going backwards) and the whole sequence. ``max_windows``
+    keeps only the windows holding the fewest relevant records (k < max_windows): a smaller
+    set of windows can only raise the minimum, so the test stays as conservative.
     """
     ranked = np.asarray(ranked, dtype=np.int64)
     m = len(ranked)
@@ -44,7 +46,10 @@ def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: 
     rev = ranked[::-1]
     k_all = np.cumsum(rev)
     ones = np.flatnonzero(rev)  # 0-based positions (in reversed order) of relevant records
-    n = np.unique(np.r_[ones, m])  # window of length `ones[i]` ends just before that relevant record
+    if max_windows is not None and len(ones) >= max_windows:
+        n = np.unique(ones[:max_windows])
+    else:
+        n = np.unique(np.r_[ones, m])  # window of length `ones[i]` ends just before that relevant record
     n = n[n > 0]
     k = k_all[n - 1]
     r = int(ranked.sum()) if r_seen is None else int(r_seen)

@@ -24,6 +24,9 @@ class Recommended(StoppingRule):
        ``check_min``), drawn once condition 1 holds, holds no relevant record. When it holds one,
        the ranking continues for at least ``min_run`` records before a new sample is drawn.
 
+    Only the ``max_windows`` windows with the fewest relevant records are tested (speed; this
+    can only make the test more conservative).
+
     Heuristic: the bias is an assumption about the ranking, calibrated on the shared pools.
     ``check_share = 0`` gives the ranked biased test alone.
     """
@@ -32,8 +35,10 @@ class Recommended(StoppingRule):
     uses_target = True
     draws_sample = True
 
-    def __init__(self, *, bias: float = 3.0, min_run: int = 20, check_share: float = 0.02, check_min: int = 10):
+    def __init__(self, *, bias: float = 3.0, min_run: int = 100, check_share: float = 0.02, check_min: int = 10,
+                 max_windows: int = 8):
         self.bias = bias
+        self.max_windows = max_windows
         self.min_run = min_run
         self.check_share = check_share
         self.check_min = check_min
@@ -50,7 +55,8 @@ class Recommended(StoppingRule):
         ranked = state.ranked
         if len(ranked) == 0 or run_of_zeros(ranked) < self.min_run:
             return False, 1.0
-        _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found)
+        _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found,
+                                  max_windows=self.max_windows)
         p_min = float(np.nanmin(p)) if np.isfinite(p).any() else 1.0
         return p_min < 1 - confidence, p_min
 
