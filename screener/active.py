@@ -40,6 +40,10 @@ class ActiveLearner:
         irrelevant examples ("presumptive non-relevant", Cormack & Grossman's BMI). With a few
         percent relevant records, a random record is almost always irrelevant; the sample
         stabilises early models. Always used while no irrelevant record is labelled.
+    max_negatives : keep at most this many labelled irrelevant records in a fit: those the
+        current model scores highest (the hardest), as in FASTREAD's aggressive undersampling
+        (Yu, Kraft & Menzies 2018). It bounds the cost of a step however many records are
+        labelled. ``None`` keeps them all.
     criteria_weight : sample weight of the criteria pseudo-document, a relevant example
         (cold start). It counts until ``criteria_until`` relevant records are labelled.
     criteria_until : number of labelled relevant records after which the pseudo-document is dropped.
@@ -54,6 +58,7 @@ class ActiveLearner:
         query: str = "max",
         random_share: float = 0.05,
         presumed_negatives: int = 0,
+        max_negatives: int | None = None,
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
         random_state=None,
@@ -63,6 +68,7 @@ class ActiveLearner:
         self.query = query
         self.random_share = random_share
         self.presumed_negatives = presumed_negatives
+        self.max_negatives = max_negatives
         self.criteria_weight = criteria_weight
         self.criteria_until = criteria_until
         self.random_state = random_state
@@ -77,6 +83,8 @@ class ActiveLearner:
             self.classifier_ = make_classifier(C=self.C, random_state=int(self.rng_.integers(2**31 - 1)))
             if self.presumed_negatives < 0:
                 raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
+            if self.max_negatives is not None and self.max_negatives < 1:
+                raise ConfigError(f"max_negatives must be >= 1 or None, got {self.max_negatives!r}")
 
     def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "ActiveLearner":
         """Fit on the labelled rows of ``X`` (and the criteria pseudo-document, if given)."""
@@ -86,13 +94,16 @@ class ActiveLearner:
             raise ConfigError(f"labels has {labels.shape[0]} entries but the pool has {X.shape[0]} records")
         pos = np.flatnonzero(labels == 1)
         neg = np.flatnonzero(labels == 0)
+        self.n_labelled_ = len(pos) + len(neg)
+        n_neg_all = len(neg)
+        if self.max_negatives is not None and len(neg) > self.max_negatives:
+            neg = self._hardest(X, neg)
         use_pseudo = pseudo is not None and len(pos) < self.criteria_until and self.criteria_weight > 0
         n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
         unl = np.flatnonzero(labels == UNLABELLED)
         presumed = (
             self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
         )
-        self.n_labelled_ = len(pos) + len(neg)
         if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
             self.coef_ = None  # nothing to learn from yet: the queue is in random order
             return self
@@ -111,8 +122,18 @@ class ActiveLearner:
             self.classifier_.fit(Xt, y, sample_weight=weights)
         self.coef_ = self.classifier_.coef_.ravel().astype(X.dtype, copy=False)
         self.intercept_ = float(self.classifier_.intercept_[0])
-        self.weights_ = (w_pos, w_neg)
+        # Dropping irrelevant examples raises the fitted odds as class weighting does: undo both
+        # when calibrating (approximate for hard negatives, which are not a random subsample).
+        self.weights_ = (w_pos * max(n_neg_all, 1) / max(len(neg), 1), w_neg)
         return self
+
+    def _hardest(self, X: sp.csr_matrix, neg: np.ndarray) -> np.ndarray:
+        """The ``max_negatives`` irrelevant records the current model scores highest (random ties)."""
+        if getattr(self, "coef_", None) is None:
+            return self.rng_.choice(neg, self.max_negatives, replace=False)
+        margins = X[neg] @ self.coef_
+        keep = np.lexsort((self.rng_.random(len(neg)), -margins))[: self.max_negatives]
+        return np.sort(neg[keep])
 
     # -- scoring and querying ---------------------------------------------------------------------
     def margins(self, X: sp.csr_matrix) -> np.ndarray:

@@ -1,0 +1,129 @@
+"""Retrain-and-rerank step time, and import → dedup → features at scale.
+
+    python benchmarks/bench_step.py [--data-dir ../shared/data] [--large 100000] [--repeats 7]
+
+A step is what the simulation and the session do after each label: fit the
+classifier on the labelled records, score every record, pick the next one.
+Measured on Nagtegaal_2019 (2,019 records) at several numbers of labelled
+records, and on a 100,000-record pool built from all shared pools (copies
+perturbed as in bench_import.py), where import, de-duplication and feature
+building are timed too, in a child process so its peak memory is its own.
+Appends one JSON line per measurement to benchmarks/results/step.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from screener.active import UNLABELLED, ActiveLearner  # noqa: E402
+from screener.dedup import duplicate_groups  # noqa: E402
+from screener.features import TextFeatures  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "step.jsonl"
+
+
+def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0) -> list[float]:
+    """Seconds per retrain-and-rerank step with ``n_labelled`` records labelled (a prefix of a good ranking)."""
+    rng = np.random.default_rng(seed)
+    pos = np.flatnonzero(y == 1)
+    neg = np.flatnonzero(y == 0)
+    n_pos = min(len(pos), max(1, int(round(n_labelled * 0.1))))
+    known = np.r_[rng.choice(pos, n_pos, replace=False), rng.choice(neg, n_labelled - n_pos, replace=False)]
+    labels = np.full(len(y), UNLABELLED, dtype=np.int8)
+    labels[known] = y[known]
+    learner = ActiveLearner(random_state=seed)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        learner.fit(X, labels)
+        scores = learner.scores(X)
+        learner.select(scores, labels, n=1)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def build_features(path: Path) -> dict:
+    t0 = time.perf_counter()
+    records = read_file(path)
+    t_read = time.perf_counter() - t0
+    groups = duplicate_groups(records)
+    t_dedup = time.perf_counter() - t0 - t_read
+    X = TextFeatures().fit_transform(records)
+    t_total = time.perf_counter() - t0
+    return {"records": len(records), "read_s": round(t_read, 2), "dedup_s": round(t_dedup, 2),
+            "features_s": round(t_total - t_read - t_dedup, 2), "total_s": round(t_total, 2),
+            "duplicate_records": int(len(groups) - groups.nunique()), "n_features": X.shape[1],
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}, X, records
+
+
+def child(path: Path, repeats: int) -> None:
+    row, X, records = build_features(path)
+    y = records["label_included"].fillna(0).astype(int).to_numpy()
+    X = X.astype(np.float64)
+    times = step_times(X, y, 1000, repeats)
+    row.update(step_labelled=1000, step_ms_median=round(1000 * statistics.median(times), 2),
+               step_ms=[round(1000 * t, 2) for t in times])
+    print(json.dumps(row))
+
+
+def append(row: dict) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    row = {**row, "versions": library_versions(), "commit": subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    with RESULTS.open("a") as fh:
+        fh.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--large", type=int, default=100_000, help="records in the large pool (0: skip)")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.repeats)
+        return 0
+    pool = args.data_dir / "Nagtegaal_2019.csv"
+    if not pool.exists():
+        print(f"skipped: {pool} not found (pass --data-dir)")
+        return 0
+    records = read_file(pool)
+    X = TextFeatures().fit_transform(records).astype(np.float64)
+    y = records["label_included"].astype(int).to_numpy()
+    for n in (10, 100, 500, 1000, 1900):
+        times = step_times(X, y, n, args.repeats)
+        append({"benchmark": "step", "dataset": pool.stem, "records": len(y), "labelled": n,
+                "step_ms_median": round(1000 * statistics.median(times), 2), "step_ms": [round(1000 * t, 2) for t in times]})
+    if args.large:
+        from bench_import import build_table
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "large.csv"
+            build_table(args.data_dir, args.large).to_csv(path, index=False)
+            out = subprocess.run([sys.executable, __file__, "--child", str(path), "--repeats", str(args.repeats)],
+                                 capture_output=True, text=True, check=True).stdout
+            append({"benchmark": "scale", **json.loads(out.strip().splitlines()[-1])})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
