@@ -79,8 +79,12 @@ class RunState:
 
     @property
     def found(self) -> int:
-        """Relevant records found, priors included."""
-        return int(self.labels.sum()) + int(self.sample_unreached.sum())
+        """Relevant records found by screening (ranked and sampled), priors excluded.
+
+        Rules certify recall over the non-prior records, as EVALUATION.md measures it; that
+        also bounds the recall with the priors counted (adding found records only raises it).
+        """
+        return int(self.ranked.sum()) + int(self.sample_unreached.sum())
 
     @property
     def n_unscreened(self) -> int:
