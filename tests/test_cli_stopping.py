@@ -90,3 +90,20 @@ def test_user_errors_are_one_line(tmp_path):
     assert code == 2 and "not found" in stderr
     code, _, stderr = run_cli(["stopping", "evaluate", pool, "--seeds", "x", "--out", tmp_path / "o"])
     assert code == 2 and "--seeds" in stderr
+
+
+def test_evaluate_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    pool = make_pool(tmp_path)
+    orders = write_orders(tmp_path, pool, range(2))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        code, stdout, stderr = run_cli(["stopping", "evaluate", pool, "--seeds", "0-1", "--targets", "0.9",
+                                        "--rules", "n_in_a_row:n=10;screener", "--orders", orders, "--out", tmp_path / "dask",
+                                        "--scheduler", cluster.scheduler_address, "--no-plots"])
+    assert code == 0, stderr
+    local = tmp_path / "local"
+    code, _, stderr = run_cli(["stopping", "evaluate", pool, "--seeds", "0-1", "--targets", "0.9", "--rules",
+                               "n_in_a_row:n=10;screener", "--orders", orders, "--out", local, "--n-jobs", "1", "--no-plots"])
+    assert code == 0, stderr
+    strip = lambda p: [{k: v for k, v in json.loads(l).items() if k != "wall_s"} for l in p.read_text().splitlines()]
+    assert strip(tmp_path / "dask" / "stopping.jsonl") == strip(local / "stopping.jsonl")  # same results, either backend

@@ -24,6 +24,8 @@ class Recommended(StoppingRule):
        ``check_min``), drawn once condition 1 holds, holds no relevant record. When it holds one,
        the ranking continues for at least ``min_run`` records before a new sample is drawn.
 
+    ``run_gaps`` > 0 lengthens the run needed to ``run_gaps`` × the mean gap between relevant
+    records so far (measured: no better trade-off than the fixed run, so off by default).
     Only the ``max_windows`` windows with the fewest relevant records are tested (speed; this
     can only make the test more conservative).
 
@@ -36,8 +38,9 @@ class Recommended(StoppingRule):
     draws_sample = True
 
     def __init__(self, *, bias: float = 3.0, min_run: int = 100, check_share: float = 0.02, check_min: int = 10,
-                 max_windows: int = 8):
+                 max_windows: int = 8, run_gaps: float = 0.0):
         self.bias = bias
+        self.run_gaps = run_gaps
         self.max_windows = max_windows
         self.min_run = min_run
         self.check_share = check_share
@@ -53,12 +56,17 @@ class Recommended(StoppingRule):
 
     def _test(self, state: RunState, target: float, confidence: float) -> tuple[bool, float]:
         ranked = state.ranked
-        if len(ranked) == 0 or run_of_zeros(ranked) < self.min_run:
+        if len(ranked) == 0 or run_of_zeros(ranked) < self._min_run(state):
             return False, 1.0
         _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found,
                                   max_windows=self.max_windows)
         p_min = float(np.nanmin(p)) if np.isfinite(p).any() else 1.0
         return p_min < 1 - confidence, p_min
+
+    def _min_run(self, state: RunState) -> float:
+        """``min_run``, or ``run_gaps`` times the mean gap between relevant records so far if longer."""
+        found = max(1, int(state.ranked.sum()))
+        return max(self.min_run, self.run_gaps * len(state.ranked) / found)
 
     def _check_sample(self, state: RunState) -> tuple[int, int | None]:
         """(clean records drawn after the last relevant sampled record and not yet reached by the
