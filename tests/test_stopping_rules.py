@@ -302,3 +302,11 @@ def test_recommended_without_enough_run_does_not_test():
     rule = make_rule("screener")
     assert not rule.verdict(as_state(seq((1, 30), (0, 99)), 1000)).stop
     assert rule.sample_request(as_state(seq((1, 30), (0, 99)), 1000)) == 0
+
+
+def test_stopping_report_with_a_random_sample():
+    sample = np.r_[np.ones(60, np.int8), np.zeros(40, np.int8)]
+    reached = np.r_[np.ones(60, bool), np.zeros(40, bool)]
+    verdicts = stopping_report(seq((1, 1), (0, 1), (1, 70), (0, 300)), 1000, None, 0.95, 0.95, rules="target;qbcb",
+                               n_priors=2, sample_labels=sample, sample_reached=reached)
+    assert [v.stop for v in verdicts] == [True, True]

@@ -107,6 +107,9 @@ def stopping_report(
     rules: str | Sequence[str] = "all",
     *,
     n_priors: int = 0,
+    sample_labels=None,
+    sample_reached=None,
+    sample_frame: int = 0,
 ) -> list[Verdict]:
     """Every rule's current verdict for a live review (for ``screener status`` and the session).
 
@@ -114,9 +117,22 @@ def stopping_report(
     pool_size : records in the pool, priors included.
     scores_unscreened : calibrated probabilities of the unscreened records, or
         ``(expected_remaining, variance)``; ``None`` when unavailable.
-    Rules that need a random sample say so in their explanation until one is drawn.
+    sample_labels, sample_reached, sample_frame : a random sample of the records unscreened when
+        it was drawn (its labels in draw order, whether the ranking has reached each, how many
+        records it was drawn from). Rules that need one say so in their explanation until one
+        is given; ``make_rule(name).sample_request(state)`` tells how many records to draw.
     """
+    import dataclasses
+
+    import numpy as np
+
     state = as_state(sequence, pool_size, n_priors=n_priors, scores_unscreened=scores_unscreened)
+    if sample_labels is not None:
+        labels = np.asarray(sample_labels, dtype=np.int8)
+        reached = np.zeros(len(labels), bool) if sample_reached is None else np.asarray(sample_reached, bool)
+        state = dataclasses.replace(state, sample_labels=labels, sample_reached=reached,
+                                    sample_frame=int(sample_frame or pool_size - len(state.labels)),
+                                    sample_start=len(state.labels))
     return [make_rule(s).verdict(state, target=target, confidence=confidence) for s in parse_rules(rules)]
 
 
