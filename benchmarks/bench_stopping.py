@@ -99,7 +99,9 @@ def evaluate_all(seeds: range, args) -> None:
     import screener
 
     runs = res[["pool", "seed"]].drop_duplicates()
-    extra = {"wall_s": round(wall, 1), "orders": len(runs), "n_jobs": args.n_jobs,
+    extra = {"command": "python benchmarks/bench_stopping.py " + " ".join(sys.argv[1:]),
+             "wall_s": round(wall, 1), "orders": len(runs), "seeds_per_pool": runs.groupby("pool").size().to_dict(),
+             "n_jobs": args.n_jobs,
              "versions": {"screener": getattr(screener, "__version__", "dev"), "numpy": numpy.__version__,
                           "scipy": scipy.__version__}}
     write_reports(res, RESULTS, stem="stopping", extra=extra)

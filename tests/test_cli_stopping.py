@@ -107,3 +107,12 @@ def test_evaluate_on_a_dask_cluster(tmp_path):
     assert code == 0, stderr
     strip = lambda p: [{k: v for k, v in json.loads(l).items() if k != "wall_s"} for l in p.read_text().splitlines()]
     assert strip(tmp_path / "dask" / "stopping.jsonl") == strip(local / "stopping.jsonl")  # same results, either backend
+
+
+def test_skip_missing_orders(tmp_path):
+    pool = make_pool(tmp_path)
+    orders = write_orders(tmp_path, pool, [0])
+    code, _, stderr = run_cli(["stopping", "evaluate", pool, "--seeds", "0-3", "--targets", "0.9", "--rules", "knee",
+                               "--orders", orders, "--out", tmp_path / "o", "--skip-missing", "--no-plots"])
+    assert code == 0, stderr
+    assert len((tmp_path / "o" / "stopping.jsonl").read_text().splitlines()) == 1

@@ -53,6 +53,8 @@ def evaluate_command(
     check_every: Annotated[int, typer.Option("--check-every", help="Records between checks.")] = 5,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Local processes (-1: every core).")] = -1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786).")] = None,
+    skip_missing: Annotated[bool, typer.Option("--skip-missing", help="Leave out runs without an order file "
+                                               "instead of simulating them.")] = False,
     no_plots: Annotated[bool, typer.Option("--no-plots")] = False,
 ) -> None:
     """Replay runs of DATA × seeds with each rule; report recall at stop, reliability, effort, excess effort."""
@@ -66,7 +68,7 @@ def evaluate_command(
     rows = evaluate_stopping(
         data, seeds=parse_seeds(seeds), targets=parse_targets(targets), rules=rules,
         orders_dir=orders or out / "orders", label_column=label_column, confidence=confidence,
-        check_every=check_every, n_jobs=n_jobs, scheduler=scheduler,
+        check_every=check_every, n_jobs=n_jobs, scheduler=scheduler, skip_missing=skip_missing,
         progress=lambda done, total, _r: console_err.print(f"\r{done}/{total} runs", end="") if total > 1 else None,
     )
     console_err.print()

@@ -298,7 +298,7 @@ def write_reports(rows: pd.DataFrame, out_dir: str | Path, *, stem: str = "stopp
             fh.write(json.dumps(rec, default=float) + "\n")
     parts = ["# Stopping rules: recall at stop, reliability, effort\n"]
     if extra:
-        parts.append(", ".join(f"{k}: {v}" for k, v in extra.items()) + "\n")
+        parts.append("\n" + "".join(f"- {k}: {v}\n" for k, v in extra.items()))
     parts.append("\n## All pools\n\n" + markdown_table(summary))
     for pool in sorted(p for p in summary["pool"].unique() if p != "all"):
         parts.append(f"\n## {pool}\n\n" + markdown_table(summary, pool=pool))
