@@ -37,9 +37,11 @@ class ActiveLearner:
     query : name of a query strategy (``screener.query.QUERY_STRATEGIES``).
     random_share : share of random picks for the ``max_random`` strategy.
     presumed_negatives : number of unscreened records, drawn at random at each fit, added as
-        irrelevant examples ("presumptive non-relevant", Cormack & Grossman's BMI). With a few
-        percent relevant records, a random record is almost always irrelevant; the sample
-        stabilises early models. Always used while no irrelevant record is labelled.
+        irrelevant examples ("presumptive non-relevant", Cormack & Grossman's BMI, 2015). With a
+        few percent relevant records a random record is almost always irrelevant; the sample
+        stops early models from latching onto the first few labels. At least 100 are used
+        while no irrelevant record is labelled. Default 100: on the shared pools it lowered
+        mean records@95 from 307.4 to 300.0 (5 seeds, README "How the defaults were chosen").
     max_negatives : keep at most this many labelled irrelevant records in a fit: those the
         current model scores highest (the hardest), as in FASTREAD's aggressive undersampling
         (Yu, Kraft & Menzies 2018). It bounds the cost of a step however many records are
@@ -57,7 +59,7 @@ class ActiveLearner:
         class_weight: float | str = "balanced",
         query: str = "max",
         random_share: float = 0.05,
-        presumed_negatives: int = 0,
+        presumed_negatives: int = 100,
         max_negatives: int | None = None,
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
