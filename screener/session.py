@@ -11,6 +11,7 @@ in the project and a new session continues where the last one stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from re import Pattern
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from screener.active import ActiveLearner
+from screener.advice import Advice, draw_sample, pending_sample, stopping_advice
 from screener.project import Pool, current_model, fit_learner, queue_labels, register_model
+from screener.stopping import RECOMMENDED
 from screener.store import UNDONE, Store
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
@@ -37,6 +40,7 @@ class Progress:
     estimated_unseen: float  # sum of the calibrated scores of unscreened records
     model_version: int
     training: bool
+    stopping: str | None = None  # the followed stopping rule's verdict and the recall estimate
 
     @property
     def share(self) -> float:
@@ -58,6 +62,7 @@ class View:
     highlight: Pattern | None
     done: bool
     acknowledged: list[str] = field(default_factory=list)  # decisions committed by the last key
+    notice: str = ""  # said once: a stopping rule asks for random records, and why
 
 
 class Trainer:
@@ -128,9 +133,15 @@ class Session:
     """One reviewer's sitting on a project (``store`` stays owned by the caller)."""
 
     def __init__(self, store: Store, pool: Pool, *, reviewer: str, background: bool = True,
-                 retrain: bool = False):
+                 retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1):
         if not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
+        if not isinstance(advise_every, int) or advise_every < 1:
+            raise ValueError(f"advise_every must be an integer >= 1, got {advise_every!r}")
+        self.stopping_rule, self.advise_every = stopping_rule, advise_every
+        self.advice: Advice | None = None
+        self.notice = ""
+        self._since_advice = 0
         self.store, self.pool, self.reviewer, self.retrain = store, pool, reviewer, retrain
         self.labels = store.label_array(pool.ids)
         self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
@@ -148,6 +159,7 @@ class Session:
         self.done = False
         self.acknowledged: list[str] = []
         self.current: int | None = None
+        self._refresh_advice(force=True)
         resume = store.get_meta(self._resume_key)
         if resume is not None and int(resume) in self.row_of and self.labels[self.row_of[int(resume)]] == "":
             self._show(self.row_of[int(resume)])
@@ -177,8 +189,39 @@ class Session:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
             self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])))
 
+    def _refresh_advice(self, *, force: bool = False) -> None:
+        """Recompute the followed rule's verdict (every ``advise_every`` decisions) and, when it asks
+        for random records and none are pending, draw them; they are served before the ranking."""
+        self._since_advice += 1
+        if not force and self._since_advice < self.advise_every:
+            return
+        self._since_advice = 0
+        scores = pd.Series(self.scores, index=self.pool.ids)
+        rules = (self.stopping_rule,) if self.stopping_rule.startswith("quant_ci") else (self.stopping_rule, "quant_ci")
+        advice = stopping_advice(self.store, rules=rules, scores=scores)
+        request = advice.request(advice.verdicts[0].rule)
+        if request is not None and not advice.sample_pending:
+            drawn = draw_sample(self.store, request.n, rule=request.rule)
+            if drawn:
+                self.notice = (f"random check: the '{request.rule}' stopping rule asks for {len(drawn)} random "
+                               f"record{'s' if len(drawn) > 1 else ''} next, because {request.why}")
+                advice = dataclasses.replace(advice, sample_pending=tuple(drawn))
+        self.advice = advice
+
+    def _random_check(self) -> int | None:
+        """The next sampled record to serve (drawn by a stopping rule, not yet decided or skipped)."""
+        if self.advice is None:
+            return None
+        for record_id in pending_sample(self.store) if self.advice.sample_pending else ():
+            row = self.row_of.get(int(record_id))
+            if row is not None and self.labels[row] == "" and row not in self.skipped:
+                return row
+        return None
+
     def _advance(self) -> None:
         self._adopt_ready_model()
+        if (row := self._random_check()) is not None:
+            return self._show(row)
         for _ in range(2):  # a second pass brings back this sitting's skipped records
             while self.pointer < len(self.queue):
                 row = int(self.queue[self.pointer])
@@ -200,7 +243,7 @@ class Session:
     # -- keys -----------------------------------------------------------------------------------
     def handle_key(self, key: str) -> None:
         """Apply one key press; the decision (if any) is committed before this returns."""
-        self.message, self.acknowledged = "", []
+        self.message, self.acknowledged, self.notice = "", [], ""
         if self.mode == "note":
             return self._note_key(key)
         if self.mode == "reason":
@@ -262,6 +305,7 @@ class Session:
         self.acknowledged = [f"saved #{ledger_id}: {label} record {record_id}"]
         self.message = self.acknowledged[0]
         self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        self._refresh_advice()
         self._advance()
 
     def _undo(self) -> None:
@@ -276,6 +320,7 @@ class Session:
         self.acknowledged = [f"saved #{new_id}: undid #{ledger_id} (record {record_id})"]
         self.message = self.acknowledged[0]
         self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        self._refresh_advice()
         if previous == "":
             self._show(row)
 
@@ -287,7 +332,18 @@ class Session:
             pool=len(labels), screened=int((~unseen).sum()), included=int((labels == "include").sum()),
             excluded=int((labels == "exclude").sum()), maybe=int((labels == "maybe").sum()),
             estimated_unseen=float(self.scores[unseen].sum()), model_version=self.version,
-            training=self.trainer.busy)
+            training=self.trainer.busy, stopping=self._stopping_line())
+
+    def _stopping_line(self) -> str | None:
+        if self.advice is None or not self.advice.verdicts:
+            return None
+        v = self.advice.verdicts[0]
+        line = f"stopping ({v.rule}, target {self.advice.target:g}): {'STOP' if v.stop else 'continue'}"
+        if (est := self.advice.recall_estimate) is not None:
+            value, interval, rule = est
+            ci = f" [{interval[0]:.2f}, {interval[1]:.2f}]" if interval else ""
+            line += f" · recall ≈ {value:.2f}{ci}" + ("" if rule == v.rule else f" ({rule})")
+        return line
 
     def record(self) -> dict | None:
         if self.current is None:
@@ -296,14 +352,15 @@ class Session:
         return {"record_id": int(rec["id"]), "title": rec["title"], "abstract": rec["abstract"],
                 "year": None if pd.isna(rec["year"]) else int(rec["year"]),
                 "journal": rec["journal"], "authors": rec["authors"], "keywords": rec["keywords"],
-                "source": rec["source"], "score": self.shown_score}
+                "source": rec["source"], "score": self.shown_score,
+                "random_check": self.advice is not None and int(rec["id"]) in self.advice.sample_pending}
 
     def view(self) -> View:
         return View(record=self.record(), progress=self.progress(), mode=self.mode,
                     reasons=self.reasons, pending_reason=self.pending_reason,
                     pending_note=self.pending_note, note_buffer=self.note_buffer,
                     message=self.message, highlight=self.highlight, done=self.done,
-                    acknowledged=list(self.acknowledged))
+                    acknowledged=list(self.acknowledged), notice=self.notice)
 
     def close(self) -> None:
         """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""

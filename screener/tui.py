@@ -52,9 +52,14 @@ def render(view: View):
             Text(""),
             _highlighted(f"Keywords: {rec['keywords']}" if rec["keywords"] else "", view, "italic"),
         )
-        parts.append(Panel(body, title=f"record {rec['record_id']} · score {rec['score']:.3f}",
+        check = " · random check" if rec.get("random_check") else ""
+        parts.append(Panel(body, title=f"record {rec['record_id']} · score {rec['score']:.3f}{check}",
                            title_align="left"))
     parts.append(Text(progress_line(view), style="cyan"))
+    if view.progress.stopping:
+        parts.append(Text(view.progress.stopping, style="cyan"))
+    if view.notice:
+        parts.append(Text(view.notice, style="bold yellow"))
     pending = []
     if view.pending_reason:
         pending.append(f"reason: {view.pending_reason}")
@@ -78,10 +83,15 @@ def plain_lines(view: View, *, record_changed: bool) -> list[str]:
     lines = list(view.acknowledged)
     if view.message and view.message not in view.acknowledged:
         lines.append(view.message)
+    if view.notice:
+        lines.append(view.notice)
     if record_changed:
         rec = view.record
-        lines.append("no records left" if rec is None else f"record {rec['record_id']}: {rec['title']}")
+        check = " (random check)" if rec is not None and rec.get("random_check") else ""
+        lines.append("no records left" if rec is None else f"record {rec['record_id']}{check}: {rec['title']}")
         lines.append(progress_line(view))
+        if view.progress.stopping:
+            lines.append(view.progress.stopping)
     return lines
 
 

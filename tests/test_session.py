@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -175,3 +176,27 @@ def test_reopening_without_decisions_reuses_the_saved_model(store):
     again.close()
     assert len(store.models()) == n_models
     assert again.progress().model_version == store.latest_saved_model()["version"]
+
+
+def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
+    ids = [int(i) for i in store.records()["id"]]
+    for i in ids[:5]:
+        store.add_decision(i, "include", reviewer="ann")
+    for i in ids[5:135]:  # a long run of excludes: the recommended rule's ranked test passes
+        store.add_decision(i, "exclude", reviewer="ann")
+    s = _session(store)
+    view = s.view()
+    assert "random check: the 'screener' stopping rule asks for 10 random records" in view.notice
+    assert view.record["random_check"] and view.record["record_id"] not in ids[:135]
+    assert view.progress.stopping.startswith("stopping (screener, target 0.95): continue")
+    out = io.StringIO()
+    Console(file=out, width=120, color_system=None).print(render(view))
+    assert "random check" in out.getvalue() and "stopping (screener" in out.getvalue()
+    served = []
+    for _ in range(10):
+        served.append(s.view().record["record_id"])
+        s.handle_key("e")
+    assert s.view().notice == "" and not s.view().record["random_check"]
+    assert s.view().progress.stopping.startswith("stopping (screener, target 0.95): STOP")
+    assert list(store.decisions()["record_id"].iloc[-10:]) == served
+    assert json.loads(store.get_meta("random_sample"))[0]["record_ids"] == served

@@ -97,12 +97,33 @@ def rank_cmd(
     console.print(f"ranked {len(ranked)} records into {out}", highlight=False, soft_wrap=True)
 
 
+def _advice_table(advice) -> Table:
+    from screener.stopping import RECOMMENDED
+
+    table = Table("rule", "kind", "verdict", "recall (interval)", "explanation",
+                  title=f"Stopping advice (target recall {advice.target:g} at {advice.confidence:.0%} confidence)")
+    for v in sorted(advice.verdicts, key=lambda v: v.rule != RECOMMENDED):
+        est = "-" if v.recall_estimate is None else f"{v.recall_estimate:.3f}"
+        if v.recall_estimate is not None and v.interval is not None:
+            est += f" ({v.interval[0]:.3f}-{v.interval[1]:.3f})"
+        name = f"{v.rule} (recommended)" if v.rule == RECOMMENDED else v.rule
+        table.add_row(name, "guarantee" if v.guaranteed else "heuristic", "STOP" if v.stop else "continue", est,
+                      v.explanation, style="bold" if v.rule == RECOMMENDED else None)
+    return table
+
+
 @app.command("status")
-def status_cmd(review: Annotated[Path, typer.Argument(help="Project folder.")]) -> None:
-    """PRISMA numbers for screening and the model's state."""
+def status_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    target: Annotated[Optional[float], typer.Option(help="Target recall (default: the criteria file's).")] = None,
+    confidence: Annotated[Optional[float], typer.Option(help="Confidence (default: the criteria file's).")] = None,
+) -> None:
+    """PRISMA numbers for screening, the model's state and stopping advice."""
+    from screener.advice import project_advice
     from screener.prisma import project_status
 
     s = project_status(review)
+    advice = project_advice(review, target=target, confidence=confidence)
     table = Table("PRISMA (screening)", "records", show_lines=False)
     for source, n in s.identified.items():
         table.add_row(f"identified: {source}", str(n))
@@ -119,11 +140,19 @@ def status_cmd(review: Annotated[Path, typer.Argument(help="Project folder.")]) 
     m = s.model
     if m.version is None:
         console.print("model: none yet (screen or rank to train one)")
-        return
-    est = "" if m.estimated_unseen is None else f"; est. relevant unseen {m.estimated_unseen:.1f}"
-    console.print(f"model: v{m.version} ({m.n_include} include / {m.n_exclude} exclude, {m.created})"
-                  f"; file {m.path or '-'}: {m.check}"
-                  f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}", highlight=False, soft_wrap=True)
+    else:
+        est = "" if m.estimated_unseen is None else f"; est. relevant unseen {m.estimated_unseen:.1f}"
+        console.print(f"model: v{m.version} ({m.n_include} include / {m.n_exclude} exclude, {m.created})"
+                      f"; file {m.path or '-'}: {m.check}"
+                      f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}",
+                      highlight=False, soft_wrap=True)
+    console.print(_advice_table(advice))
+    for r in advice.requests:
+        console.print(f"random sample: '{r.rule}' asks for {r.n} random record{'s' if r.n > 1 else ''}, because "
+                      f"{r.why}", highlight=False, soft_wrap=True)
+    if advice.sample_screened or advice.sample_pending:
+        console.print(f"random sample so far: {advice.sample_screened} screened, {len(advice.sample_pending)} "
+                      "waiting in the session", highlight=False, soft_wrap=True)
 
 
 @app.command("export")

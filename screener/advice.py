@@ -1,0 +1,210 @@
+"""Stopping advice for a live review: the ledger replayed through the stopping rules.
+
+``stopping_advice`` builds a ``RunState`` from the project (the ranked sequence from the
+ledger, the unscreened records' latest scores, the random sample the session has served)
+and returns every rule's verdict plus which rules want random records now and why.
+The random sample is stored in the project's ``meta`` table (key ``random_sample``, JSON):
+each draw keeps its record ids, the number of unscreened records it was drawn from, the
+time and the ledger length at drawing. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from screener.stopping import RECOMMENDED, make_rule
+from screener.stopping.base import RunState, Verdict, as_state, check_target
+from screener.store import Store, now
+
+DEFAULT_RULES = ("screener", "n_in_a_row:n=100", "knee", "quant_ci", "target", "qbcb", "hypergeometric")
+SAMPLE_KEY = "random_sample"
+
+_WHY = {
+    "screener": "its ranked test passes, and a random check of {n} unscreened records must hold no relevant "
+                "record before it advises stopping",
+    "qbcb": "QBCB certifies recall from a uniform random sample of the pool drawn before ranked screening "
+            "({n} records)",
+    "target": "the target method draws random records one at a time until the sample holds enough relevant "
+              "records (the target set) and then screens until the ranking has found them all",
+    "hypergeometric_random": "after a long run of irrelevant records it tests recall on random batches "
+                             "of {n} unscreened records",
+}
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """A rule that wants ``n`` more random records drawn now, and one sentence why."""
+
+    rule: str
+    n: int
+    why: str
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Every rule's verdict at this point of the review."""
+
+    verdicts: list[Verdict]
+    target: float
+    confidence: float
+    requests: list[SampleRequest] = field(default_factory=list)
+    sample_screened: int = 0  # random records drawn and screened so far
+    sample_pending: tuple[int, ...] = ()  # random records drawn, not yet screened
+
+    def verdict(self, rule: str = RECOMMENDED) -> Verdict | None:
+        return next((v for v in self.verdicts if v.rule == rule), None)
+
+    def request(self, rule: str = RECOMMENDED) -> SampleRequest | None:
+        return next((r for r in self.requests if r.rule == rule), None)
+
+    @property
+    def recall_estimate(self) -> tuple[float, tuple[float, float] | None, str] | None:
+        """(estimate, interval, rule) from the first rule that gives one (recommended first)."""
+        for v in self.verdicts:
+            if v.recall_estimate is not None:
+                return v.recall_estimate, v.interval, v.rule
+        return None
+
+
+# -- the stored random sample -------------------------------------------------------------------
+
+def load_sample(store: Store) -> list[dict]:
+    """The draws of the random sample (``record_ids``, ``frame``, ``drawn_at``, ``ledger_rows``, ``rule``)."""
+    return json.loads(store.get_meta(SAMPLE_KEY, "[]"))
+
+
+def sample_ids(store: Store) -> list[int]:
+    return [int(i) for d in load_sample(store) for i in d["record_ids"]]
+
+
+def _replay(store: Store) -> tuple[pd.Series, pd.Series]:
+    """(current label by record id, first ledger position by record id in screening order).
+
+    Reads two ledger columns only (``screening_sequence`` semantics, position = ledger row,
+    1-based): the session calls this after every decision, so it has to stay cheap.
+    """
+    rows = store.con.execute("SELECT record_id, label FROM decisions ORDER BY id").fetchall()
+    led = pd.DataFrame(rows, columns=["record_id", "label"])
+    led["position"] = np.arange(1, len(led) + 1)
+    current = led.drop_duplicates("record_id", keep="last").set_index("record_id")["label"]
+    first = led.drop_duplicates("record_id", keep="first").set_index("record_id")["position"]
+    return current, first
+
+
+def _decided(current: pd.Series) -> set[int]:
+    return set(current.index[current.isin(["include", "exclude", "maybe"]).to_numpy()].astype(int))
+
+
+def pending_sample(store: Store, current: pd.Series | None = None) -> list[int]:
+    """Sampled records without a current decision, in draw order."""
+    ids = sample_ids(store)
+    if not ids:
+        return []
+    decided = _decided(_replay(store)[0] if current is None else current)
+    return [i for i in ids if i not in decided]
+
+
+def draw_sample(store: Store, n: int, *, rule: str = RECOMMENDED) -> list[int]:
+    """Draw ``n`` records uniformly from the unscreened ones, not drawn before; stored in the project.
+
+    The generator is seeded from the project seed and the ledger length, so the same
+    project at the same point draws the same records.
+    """
+    kept = store.records()["id"].to_numpy(np.int64)
+    decided = _decided(_replay(store)[0]) | set(sample_ids(store))
+    frame = np.array([i for i in kept if int(i) not in decided], dtype=np.int64)
+    n_ledger = store.n_decisions()
+    rng = np.random.default_rng([int(store.get_meta("seed", "0")), n_ledger, 7])
+    chosen = [int(i) for i in rng.choice(frame, size=min(int(n), len(frame)), replace=False)] if n > 0 else []
+    if chosen:
+        draws = load_sample(store)
+        draws.append({"record_ids": chosen, "frame": int(len(frame)), "drawn_at": now(),
+                      "ledger_rows": n_ledger, "rule": rule})
+        store.set_meta(SAMPLE_KEY, json.dumps(draws))
+    return chosen
+
+
+# -- the run state --------------------------------------------------------------------------------
+
+def run_state(store: Store, scores: pd.Series | None = None) -> RunState:
+    """The review so far as a ``RunState``.
+
+    The ranked sequence is every non-sampled record at its first screening position with its
+    current label (maybe and undone records left out); screened sampled records form the random
+    sample (not reached by the ranking). ``scores`` (by record id) overrides the stored latest
+    scores of the unscreened records.
+    """
+    return _run_state(store, _replay(store), scores)
+
+
+def _run_state(store: Store, replay: tuple[pd.Series, pd.Series], scores: pd.Series | None) -> RunState:
+    label, first = replay
+    pool_size = int(store.con.execute("SELECT COUNT(*) FROM records WHERE duplicate_of IS NULL").fetchone()[0])
+    draws = load_sample(store)
+    sampled = {int(i): k for k, d in enumerate(draws) for i in d["record_ids"]}
+    current = label.map({"include": 1, "exclude": 0})  # NaN: maybe or undone
+    first = first[current.reindex(first.index).notna().to_numpy()]
+    ranked = first[~first.index.isin(list(sampled))]
+    labels = current.reindex(ranked.index).astype(int).to_numpy()
+    if scores is None:
+        s = store.scores()
+        scores = pd.Series(s["score"].to_numpy(), index=s["record_id"].to_numpy()) if not s.empty else None
+    unscreened_p = None
+    if scores is not None:
+        decided = _decided(label)
+        unscreened_p = scores[~scores.index.isin(list(decided))].to_numpy(float)
+    state = as_state(labels, pool_size, scores_unscreened=unscreened_p)
+    s_ids = [i for d in draws for i in d["record_ids"] if pd.notna(current.get(int(i), pd.NA))]
+    if not s_ids:
+        return state
+    ranked_pos = ranked.to_numpy()
+    drawn_at = np.array([int(np.searchsorted(ranked_pos, draws[sampled[int(i)]]["ledger_rows"], side="right"))
+                         for i in s_ids])
+    return dataclasses.replace(
+        state, sample_labels=current.reindex(s_ids).astype(int).to_numpy(np.int8),
+        sample_reached=np.zeros(len(s_ids), bool), sample_frame=int(draws[0]["frame"]),
+        sample_start=int(drawn_at.min()), sample_drawn_at=drawn_at)
+
+
+def _why(spec: str, n: int) -> str:
+    name = spec.partition(":")[0]
+    return _WHY.get(name, "it tests recall on a random sample of {n} unscreened records").format(n=n)
+
+
+def stopping_advice(store: Store, *, target: float | None = None, confidence: float | None = None,
+                    rules: Sequence[str] = DEFAULT_RULES, scores: pd.Series | None = None) -> Advice:
+    """Every rule's verdict and sample request for the project; target and confidence default to
+    the criteria file's ``[stopping]`` table."""
+    from screener.project import project_criteria
+
+    if target is None or confidence is None:
+        criteria = project_criteria(store)
+        target = criteria.target_recall if target is None else target
+        confidence = criteria.confidence if confidence is None else confidence
+    check_target(target, confidence)
+    replay = _replay(store)
+    state = _run_state(store, replay, scores)
+    verdicts, requests = [], []
+    for spec in rules:
+        rule = make_rule(spec)
+        verdicts.append(rule.verdict(state, target=target, confidence=confidence))
+        n = rule.sample_request(state, target=target, confidence=confidence) if rule.draws_sample else 0
+        if n > 0:
+            requests.append(SampleRequest(rule.name, int(n), _why(spec, int(n))))
+    pending = pending_sample(store, replay[0])
+    return Advice(verdicts, float(target), float(confidence), requests,
+                  sample_screened=len(state.sample_labels), sample_pending=tuple(pending))
+
+
+def project_advice(folder: str | Path, *, target: float | None = None, confidence: float | None = None,
+                   rules: Sequence[str] = DEFAULT_RULES) -> Advice:
+    """``stopping_advice`` for a project folder (for ``screener status``)."""
+    with Store.open(folder) as store:
+        return stopping_advice(store, target=target, confidence=confidence, rules=rules)
