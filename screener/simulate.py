@@ -63,10 +63,16 @@ def labels_of(records: pd.DataFrame, label_column: str) -> np.ndarray:
 
 
 def draw_priors(y: np.ndarray, seed: int) -> list[int]:
-    """Row positions of one included and one excluded prior, exactly as EVALUATION.md draws them."""
+    """Row positions of one included and one excluded prior, as EVALUATION.md draws them.
+
+    ``RandomState(seed).choice(rows, 1, replace=False)``, then the same from a fresh
+    ``RandomState(seed)`` over the excluded rows: the draw of ASReview's ``--prior-seed``, which
+    reproduces EVALUATION.md's reference table (plain ``choice(rows)`` picks other records).
+    """
     inc = np.flatnonzero(y == 1)
     exc = np.flatnonzero(y == 0)
-    return [int(np.random.RandomState(seed).choice(inc)), int(np.random.RandomState(seed).choice(exc))]
+    return [int(np.random.RandomState(seed).choice(inc, 1, replace=False)[0]),
+            int(np.random.RandomState(seed).choice(exc, 1, replace=False)[0])]
 
 
 def prior_rows(records: pd.DataFrame, prior_ids: Sequence[str]) -> list[int]:

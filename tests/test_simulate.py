@@ -17,7 +17,19 @@ def pool():
 def test_priors_follow_the_evaluation_protocol():
     y = np.array([0, 1, 0, 0, 1, 0, 1, 0])
     inc, exc = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    assert draw_priors(y, 5) == [int(np.random.RandomState(5).choice(inc)), int(np.random.RandomState(5).choice(exc))]
+    assert draw_priors(y, 5) == [int(np.random.RandomState(5).choice(inc, 1, replace=False)[0]),
+                                 int(np.random.RandomState(5).choice(exc, 1, replace=False)[0])]
+
+
+def test_priors_match_asreview_reference_runs(shared_data):
+    # the record ids ASReview 3.0.8's --prior-seed draws (checked against EVALUATION.md's table)
+    from screener.readers import read_file
+    from screener.simulate import labels_of
+
+    for name, ids in [("Cohen_2006_Antihistamines", ["15", "230"]), ("SYNERGY_Donners_2021", ["31", "119"])]:
+        records = read_file(shared_data / f"{name}.csv")
+        rows = draw_priors(labels_of(records, "label_included"), 0)
+        assert records.record_id.iloc[rows].tolist() == ids
 
 
 def test_order_is_a_complete_permutation_with_priors_first(pool):
