@@ -11,7 +11,7 @@ from screener.simulate import SimulationJob, SimulationSettings, draw_priors, ru
 
 @pytest.fixture(scope="module")
 def pool():
-    return make_demo_pool(200, random_state=3).drop(columns=["label_abstract_screening"])
+    return make_demo_pool(150, random_state=3).drop(columns=["label_abstract_screening"])
 
 
 def test_priors_follow_the_evaluation_protocol():
