@@ -290,9 +290,10 @@ def write_reports(rows: pd.DataFrame, out_dir: str | Path, *, stem: str = "stopp
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = summarise(rows)
     paths = {"runs": out_dir / f"{stem}.jsonl", "summary": out_dir / f"{stem}_summary.jsonl", "table": out_dir / f"{stem}.md"}
+    per_line = {k: v for k, v in (extra or {}).items() if k in {"versions", "wall_s"} or not isinstance(v, (dict, list))}
     with open(paths["runs"], "w") as fh:
         for rec in rows.to_dict("records"):
-            fh.write(json.dumps({**rec, **(extra or {})}, default=float) + "\n")
+            fh.write(json.dumps({**rec, **per_line}, default=float) + "\n")
     with open(paths["summary"], "w") as fh:
         for rec in summary.to_dict("records"):
             fh.write(json.dumps(rec, default=float) + "\n")
