@@ -127,11 +127,14 @@ def simulate(
     n_total = len(y) - len(prior_pos)
     since_fit = settings.retrain_every
     scores = None
+    checkpoints: list[tuple[int, float, float]] = []  # for model-based stopping rules
     while len(picked) < n_total:
         if since_fit >= settings.retrain_every or scores is None:
             learner.fit(X, labels, pseudo=pseudo)
             scores = learner.scores(X)
             since_fit = 0
+            p = scores[labels == UNLABELLED]
+            checkpoints.append((len(prior_pos) + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
         j = int(learner.select(scores, labels, n=1)[0])
         labels[j] = y[j]
         picked.append(j)
@@ -153,6 +156,7 @@ def simulate(
             "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
         }
     )
+    order.attrs["checkpoints"] = pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"])
     return order
 
 
