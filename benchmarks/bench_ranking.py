@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from screener.cli.options import parse_seeds  # noqa: E402
 from screener.metrics import to_markdown  # noqa: E402
 from screener.model import library_versions  # noqa: E402
-from screener.orders import read_order  # noqa: E402
+from screener.orders import read_order, write_order  # noqa: E402
 from screener.parallel import run_tasks  # noqa: E402
 from screener.readers import read_file  # noqa: E402
 from screener.simulate import SimulationSettings, run_metrics, simulate  # noqa: E402
@@ -53,12 +53,27 @@ def one_run(path: str, seed: int, label_column: str, settings: SimulationSetting
     order = simulate(records, label_column=label_column, seed=seed, settings=settings)
     wall = time.perf_counter() - t0
     out = RUNS / Path(path).stem / label_column / f"seed{seed}"
-    out.mkdir(parents=True, exist_ok=True)
-    order.to_csv(out / "order.csv", index=False)
+    write_order(complete_order(order, records, seed), out / "order.csv")
+    pd.DataFrame(order.attrs["checkpoints"]).to_csv(out / "checkpoints.csv", index=False)
     return {"dataset": Path(path).stem, "seed": seed, "label_column": label_column,
             "settings": settings.as_dict(), **run_metrics(order, len(records)), "wall_s": round(wall, 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "versions": library_versions(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def complete_order(order: pd.DataFrame, records: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A run stopped at its last relevant record, made full-length for stopping-rule replays.
+
+    Every record it did not reach is irrelevant, so appending them (in a seeded random order,
+    with no score) gives exactly the labels a run to the end would have shown.
+    """
+    if len(order) >= len(records):
+        return order
+    rest = records.loc[~records["record_id"].astype(str).isin(order["record_id"].astype(str)), "record_id"]
+    rest = rest.astype(str).to_numpy()[np.random.default_rng(seed).permutation(len(rest))]
+    tail = pd.DataFrame({"rank": np.arange(len(order) + 1, len(order) + len(rest) + 1), "record_id": rest,
+                         "label": 0, "is_prior": 0, "score": np.nan})
+    return pd.concat([order, tail], ignore_index=True)
 
 
 def _key(row: dict) -> tuple:

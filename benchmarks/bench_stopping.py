@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--targets", default="0.8,0.9,0.95")
     ap.add_argument("--rules", default="all")
     ap.add_argument("--available", action="store_true", help="evaluate only the orders generated so far")
+    ap.add_argument("--orders", type=Path, default=ORDERS,
+                    help="order cache to evaluate (e.g. benchmarks/runs/screener, written by bench_ranking.py)")
     args = ap.parse_args(argv)
     lo, _, hi = args.seeds.partition("-")
     seeds = range(int(lo), int(hi or lo) + 1)
@@ -87,7 +89,7 @@ def evaluate_all(seeds: range, args) -> None:
     t0 = time.perf_counter()
     res = evaluate_stopping(
         [str(p) for p in pools()], seeds=list(seeds), targets=[float(t) for t in args.targets.split(",")],
-        rules=args.rules, orders_dir=ORDERS, n_jobs=args.n_jobs, scheduler=args.scheduler,
+        rules=args.rules, orders_dir=args.orders, n_jobs=args.n_jobs, scheduler=args.scheduler,
         simulate_missing=False, skip_missing=args.available,
         progress=lambda d, t, r: print(f"[{d}/{t}]", flush=True) if d % 20 == 0 or d == t else None,
     )
