@@ -16,7 +16,6 @@ import argparse
 import io
 import json
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile

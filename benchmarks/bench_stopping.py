@@ -12,7 +12,6 @@ Orders are cached in benchmarks/runs/orders/<pool>/<label>/seed<k>/order.csv
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path

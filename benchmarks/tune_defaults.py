@@ -16,7 +16,7 @@ Appends one JSON line per configuration to benchmarks/results/tune_defaults.json
 """
 import sys, time, math, glob, os, json
 from pathlib import Path
-import numpy as np, pandas as pd, scipy.sparse as sp, sklearn
+import numpy as np, pandas as pd, sklearn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from screener.features import TextFeatures
 from sklearn.linear_model import LogisticRegression

@@ -23,7 +23,6 @@ import joblib
 import numpy as np
 import pandas as pd
 import scipy
-import scipy.sparse as sp
 import sklearn
 from sklearn.linear_model import LogisticRegression
 

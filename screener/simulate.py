@@ -9,7 +9,6 @@ input's row order: the pool is put in record-id order and shuffled with the seed
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -13,7 +13,6 @@ ranking; bias > 1 is an assumption about the ranking, so a heuristic.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from scipy.stats import hypergeom, nchypergeom_wallenius

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from scipy.stats import beta, binom, hypergeom
 
 from screener.stopping.base import RunState, StoppingRule, Verdict, check_target, positive_int, run_of_zeros, share
