@@ -122,6 +122,7 @@ def simulate(
 
 
 DEMO_POOL = Path("data/demo/peer_support_demo.csv")
+START_NAMES = {"criteria_cold_start": "criteria only", "random_start": "nothing", "one_include_one_exclude": "1 in + 1 out"}
 DEMO_CRITERIA = Path("data/peer_support.criteria.toml")
 
 
@@ -151,11 +152,11 @@ def demo(
     rows = run_sweep(jobs, n_jobs=-1)
     table = Table(title="How much reading the ranking saves (records screened of %d)" % rows[0]["N"])
     shown = ["first@1", "first@5", "records@95", "records@100", "wss@95", "recall@10%", "loss"]
-    table.add_column("start")
+    table.add_column("start from", no_wrap=True)
     for m in shown:
-        table.add_column(m, justify="right")
+        table.add_column(m.replace("@", "\n@"), justify="right")
     for job, row in zip(jobs, rows):
-        table.add_row(Path(job.out_dir).name.replace("_", " "),
+        table.add_row(START_NAMES[Path(job.out_dir).name],
                       *(f"{row[m]:.0f}" if m.startswith(("first", "records")) else f"{row[m]:.3f}" for m in shown))
     console.print(table)
     from screener.readers import read_file
@@ -163,5 +164,6 @@ def demo(
     data = read_file(pool)
     orders = [read_order(Path(j.out_dir) / "order.csv", data=data) for j in jobs[:1]]
     paths = plot_recall_curves(orders, out / "recall_curve", title="Demo: criteria cold start, peer-support pool (synthetic)")
-    console.print("first@k: records read to find the first k includes; records@95: to find 95% of them.")
+    console.print("first@k: records read to find the first k includes; records@95: to find 95% of them;\n"
+                  "wss@95: work saved over random reading at 95% recall; recall@10%: share found in the first 10%.")
     console.print(f"recall plot: {', '.join(str(p) for p in paths)}; orders and metrics under {out}/")
