@@ -75,7 +75,7 @@ def build_features(path: Path) -> dict:
 def child(path: Path, repeats: int) -> None:
     row, X, records = build_features(path)
     y = records["label_included"].fillna(0).astype(int).to_numpy()
-    X = X.astype(np.float64)
+
     times = step_times(X, y, 1000, repeats)
     row.update(step_labelled=1000, step_ms_median=round(1000 * statistics.median(times), 2),
                step_ms=[round(1000 * t, 2) for t in times])
@@ -107,7 +107,7 @@ def main() -> int:
         print(f"skipped: {pool} not found (pass --data-dir)")
         return 0
     records = read_file(pool)
-    X = TextFeatures().fit_transform(records).astype(np.float64)
+    X = TextFeatures().fit_transform(records)
     y = records["label_included"].astype(int).to_numpy()
     for n in (10, 100, 500, 1000, 1900):
         times = step_times(X, y, n, args.repeats)

@@ -112,8 +112,8 @@ def simulate(
     ids = ids_file[perm]
 
     features = TextFeatures(**settings.features)
-    X = features.fit_transform(pool).astype(np.float64)
-    pseudo = features.transform([criteria.pseudo_document()]).astype(np.float64) if criteria else None
+    X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
+    pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
     learner = ActiveLearner(**{**settings.learner, "random_state": rng})
 
     labels = np.full(len(y), UNLABELLED, dtype=np.int8)
