@@ -20,6 +20,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from screener.demo_phrases import (
+    GIVEN,
+    JOURNALS,
+    KEYWORDS,
+    OTHER_CONDITIONS,
+    SLOTS,
+    SURNAMES,
+    TEMPLATES,
+    BORDERLINE_TWISTS,
+    GENERIC,
+    JOURNAL_MIX,
+    LINKED,
+)
 from screener.errors import ConfigError
 
 __all__ = ["CATEGORIES", "COLUMNS", "make_demo_pool", "write_demo_files"]
@@ -46,355 +59,6 @@ CONTAMINATION = 0.5
 INCLUDE_AS_BORDERLINE = 0.12
 BORDERLINE_AS_INCLUDE = 0.10
 
-# ---------------------------------------------------------------- phrase banks
-# Slots used as {name} in the sentence templates below; one value per record and slot.
-SLOTS: dict[str, tuple[str, ...]] = {
-    "pwud": ("people who use drugs", "people who use drugs (PWUD)", "people who inject drugs",
-             "people with opioid use disorder", "adults with substance use disorder",
-             "individuals in recovery from opioid addiction", "women who use methamphetamine",
-             "people who use illicit drugs", "clients of opioid agonist treatment",
-             "people with a history of injection drug use", "young people who use drugs",
-             "people experiencing homelessness who use drugs", "people who smoke crack cocaine",
-             "patients with opioid use disorder", "people who use stimulants"),
-    "drug": ("drug addiction", "substance use disorder", "opioid use disorder", "illicit drug use",
-             "injection drug use", "problematic drug use", "stimulant use disorder",
-             "opioid addiction", "drug dependence", "polysubstance use"),
-    "peer": ("peer workers", "peer support workers", "peer navigators", "recovery coaches",
-             "peer recovery specialists", "peer mentors", "peers with lived experience",
-             "certified peer recovery support specialists", "peer outreach workers",
-             "people with lived and living experience", "peer educators", "peer advocates",
-             "experts by experience", "peer recovery coaches", "peer harm reduction workers"),
-    "peerprog": ("a peer-led harm reduction programme", "peer-delivered naloxone distribution",
-                 "peer recovery coaching in the emergency department",
-                 "a peer navigation programme for people leaving prison",
-                 "peer-run overdose response teams", "a peer-driven outreach intervention",
-                 "peer support within opioid agonist treatment", "a peer mentoring programme",
-                 "peer-led supervised consumption services", "peer recovery support services",
-                 "peer-delivered linkage to buprenorphine treatment",
-                 "a peer-based syringe services programme", "peer-led drug checking services",
-                 "a recovery coach programme in primary care", "peer-facilitated mutual aid groups"),
-    "setting": ("a supervised consumption site in Vancouver", "community harm reduction services",
-                "an urban emergency department", "a methadone clinic", "recovery community centres",
-                "a needle and syringe programme", "rural Appalachia", "a Housing First programme",
-                "drug treatment courts", "a residential rehabilitation service",
-                "a low-threshold drop-in centre", "an inner-city hospital", "Scottish drug services",
-                "community pharmacies", "a prison release programme", "outreach services in Melbourne",
-                "a safe injection facility in Montreal", "street-based services in Philadelphia"),
-    "qmethod": ("semi-structured interviews", "in-depth interviews", "focus groups",
-                "ethnographic fieldwork", "participant observation and interviews",
-                "focus group discussions", "qualitative interviews", "photovoice and interviews",
-                "narrative interviews", "serial qualitative interviews", "rapid ethnography",
-                "key informant interviews"),
-    "qanalysis": ("thematic analysis", "reflexive thematic analysis", "grounded theory",
-                  "interpretative phenomenological analysis", "framework analysis",
-                  "constant comparative analysis", "inductive content analysis",
-                  "a constructivist grounded theory approach", "an abductive analysis",
-                  "qualitative descriptive analysis"),
-    "actors": ("peers, clients and staff", "peer workers and their supervisors",
-               "peer workers and service users", "recovery coaches and emergency clinicians",
-               "peers and programme managers", "clients and peer navigators",
-               "peer staff, clinical staff and participants", "frontline peers and managers"),
-    "theme": ("boundary work", "role ambiguity", "experiential knowledge", "trust and credibility",
-              "stigma within services", "burnout and vicarious trauma", "tokenism",
-              "emotional labour", "precarious employment and low pay", "relational connection",
-              "professionalisation of lived experience", "legitimacy and authority",
-              "negotiating disclosure", "shared identity", "hope and recovery capital",
-              "organisational recognition", "safety and risk", "navigating institutional rules"),
-    "n": ("12", "14", "16", "18", "20", "22", "24", "27", "31", "35", "42"),
-    "bign": ("148", "212", "306", "412", "587", "644", "903", "1,204", "2,318", "4,871"),
-    "qstudy": ("a randomised controlled trial", "a pragmatic randomised trial", "a retrospective cohort study",
-               "a cross-sectional survey", "a quasi-experimental study", "a stepped-wedge cluster trial",
-               "a prospective cohort study", "a secondary analysis of trial data", "a pilot randomised trial",
-               "an interrupted time series analysis", "a propensity-matched cohort study"),
-    "outcome": ("treatment retention at 6 months", "opioid-positive urine tests",
-                "naloxone carriage", "non-fatal overdose", "initiation of buprenorphine",
-                "days of abstinence", "linkage to treatment within 30 days",
-                "emergency department revisits", "self-reported drug use",
-                "recovery capital scores", "hepatitis C testing uptake", "quality of life"),
-    "effect": ("odds ratio 1.84, 95% CI 1.21-2.79", "hazard ratio 0.72, 95% CI 0.55-0.94",
-               "risk difference 8.1 percentage points", "adjusted odds ratio 1.32, 95% CI 0.94-1.86",
-               "incidence rate ratio 0.81, 95% CI 0.66-0.99", "p = 0.03", "p = 0.41",
-               "mean difference 4.2 days, 95% CI 1.1-7.3"),
-    "treatment": ("opioid agonist treatment", "methadone maintenance treatment",
-                  "buprenorphine treatment", "residential rehabilitation", "drug treatment services",
-                  "injectable opioid agonist treatment", "contingency management",
-                  "harm reduction services", "supervised consumption services",
-                  "outpatient addiction care", "heroin-assisted treatment", "detoxification services"),
-    "qpart": ("clients", "patients", "service users", "clinicians", "nurses", "pharmacists",
-              "case managers", "service providers", "family members", "counsellors"),
-    "bgtopic": ("buprenorphine pharmacokinetics", "fentanyl potency and overdose risk",
-                "intranasal naloxone bioavailability", "trends in overdose deaths",
-                "prevalence of cannabis use among adolescents", "varenicline for smoking cessation",
-                "alcohol brief interventions in primary care", "hepatitis C treatment uptake",
-                "prescription drug monitoring programmes", "neonatal abstinence syndrome",
-                "e-cigarette use and smoking cessation", "methamphetamine-related psychosis",
-                "mu-opioid receptor signalling", "drug policy decriminalisation in Portugal",
-                "benzodiazepine co-prescribing", "alcohol minimum unit pricing",
-                "homelessness and mortality", "xylazine adulteration of the drug supply",
-                "cocaine use disorder pharmacotherapy", "tobacco control policies"),
-    "alcohol": ("alcohol use disorder", "problem drinking", "alcohol dependence"),
-    "year": ("2008", "2011", "2013", "2015", "2016", "2017", "2018", "2019", "2020", "2021", "2022"),
-}
-
-# Sentence templates per category and abstract section.
-_GENERIC = {
-    "background": ("Drug-related harms remain a major public health problem.",
-                   "Services increasingly seek to involve people with lived experience.",
-                   "Engagement in care is often low among marginalised groups."),
-    "methods": ("Data were collected between {year} and the following year.",
-                "Ethical approval was obtained from a university research ethics board.",
-                "Participants received a gift card for their time.",
-                "The study was conducted in {setting}.",
-                "Participants were recruited through community organisations and clinics.",
-                "Written informed consent was obtained from all participants."),
-    "results": ("Findings were broadly consistent across sites.",
-                "Several differences emerged between urban and rural services.",
-                "Participants emphasised the importance of trust.",
-                "Experiences differed by gender and housing status."),
-    "conclusions": ("Implications for policy and practice are discussed.",
-                    "Further research is needed in diverse settings."),
-}
-
-_PEER_BG = ("Peer support is increasingly embedded in responses to {drug}.",
-            "{peer} draw on their lived experience of {drug} to engage {pwud}.",
-            "Little is known about how {peerprog} works in everyday practice.",
-            "Peer-delivered services are promoted as a way to reach {pwud} who avoid formal care.",
-            "Recovery coaches and peer navigators are now common in addiction services.")
-_QUAL_METHODS = ("We conducted {qmethod} with {n} {actors} at {setting}.",
-                 "Transcripts were analysed using {qanalysis}.",
-                 "{n} participants took part in {qmethod}, analysed with {qanalysis}.",
-                 "Data were generated through {qmethod} and analysed using {qanalysis}.")
-_QUAL_RESULTS = ("Three themes were identified: {theme}, {theme2} and {theme3}.",
-                 "Participants described {theme} and {theme2} as central to their work.",
-                 "Themes included {theme} and {theme2}.",
-                 "Accounts highlighted {theme}, shaped by {theme2}.")
-
-TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
-    "include": {
-        "title": ("Experiences of {peer} in {peerprog}: a qualitative study",
-                  "\"We've been there\": {peer} and {pwud} in {setting}",
-                  "Negotiating {theme} in peer work with {pwud}: an ethnographic study",
-                  "{theme}: perspectives of {actors} on {peerprog}",
-                  "A qualitative study of {peerprog} for {pwud}",
-                  "Lived experience at work: {peer} in {setting}",
-                  "Understanding {peerprog}: interviews with {actors}"),
-        "background": _PEER_BG + ("We explored how {actors} experience {peerprog}.",
-                                  "This study examined the perspectives of {actors} on {peerprog}."),
-        "methods": _QUAL_METHODS + ("We carried out {qmethod} with {peer} and {pwud} in {setting}.",),
-        "results": _QUAL_RESULTS + ("{peer} described stretching organisational boundaries to meet clients' needs.",
-                                    "Clients valued {peer} for {theme}.",
-                                    "Peers reported {theme} alongside {theme2}."),
-        "conclusions": ("Peer work in {drug} services requires organisational support and recognition.",
-                        "Services should value experiential knowledge and address {theme}.",
-                        "Findings inform the implementation of {peerprog}.",
-                        "Supporting {peer} is essential to sustain peer-delivered harm reduction."),
-    },
-    "peer_quantitative": {
-        "title": ("Effect of {peerprog} on {outcome}: {qstudy}",
-                  "{peer} and {outcome} among {pwud}: {qstudy}",
-                  "Peer recovery support and {outcome} in {setting}",
-                  "Predictors of engagement with {peer} among {pwud}",
-                  "Cost-effectiveness of {peerprog}",
-                  "A survey of {peer} working in {setting}",
-                  "Experiences of {peer} in {peerprog}: a national survey",
-                  "{theme} among {peer}: {qstudy}"),
-        "background": _PEER_BG + ("Evidence on the effectiveness of peer interventions remains limited.",),
-        "methods": ("We conducted {qstudy} of {peerprog} among {bign} {pwud}.",
-                    "The primary outcome was {outcome}.",
-                    "Participants were randomised to {peerprog} or usual care.",
-                    "We surveyed {bign} {peer} using structured interviews and a self-administered questionnaire.",
-                    "Multivariable logistic regression was used to estimate associations.",
-                    "Data came from electronic health records in {setting}.",
-                    "Open-ended survey responses were coded thematically."),
-        "results": ("{peerprog} was associated with {outcome} ({effect}).",
-                    "There was no significant difference in {outcome} ({effect2}).",
-                    "Participants who met with {peer} had higher {outcome} ({effect}).",
-                    "Most respondents reported high job satisfaction but low pay.",
-                    "Free-text comments praised the {peer}.",
-                    "Respondents rated {theme} and {theme2} as the main challenges of peer work."),
-        "conclusions": ("{peerprog} may improve {outcome} among {pwud}.",
-                        "Larger trials of peer support in {drug} are needed.",
-                        "Peer recovery support should be integrated into {treatment}."),
-    },
-    "qualitative_no_peer": {
-        "title": ("Experiences of {treatment} among {pwud}: a qualitative study",
-                  "\"It's a trap\": {pwud} on {treatment} in {setting}",
-                  "Stigma and {treatment}: perspectives of {qpart} and {pwud}",
-                  "Barriers to {treatment} for {pwud}: {qmethod}",
-                  "An ethnography of {treatment} in {setting}",
-                  "Clinicians' views of {treatment}: a qualitative study",
-                  "{theme}: experiences of {pwud} in {treatment}"),
-        "background": ("{pwud} face many barriers to {treatment}.",
-                       "Little is known about how {pwud} experience {treatment}.",
-                       "We explored how {qpart} and {pwud} experience {treatment}.",
-                       "Stigma shapes access to care for {drug}."),
-        "methods": ("We conducted {qmethod} with {n} {pwud} and {qpart} at {setting}.",
-                    "Transcripts were analysed using {qanalysis}.",
-                    "We carried out {qmethod} with {n} {qpart} working in {treatment}.",
-                    "A community advisory board of {pwud} guided recruitment.",
-                    "Interviews were conducted by a researcher with lived experience of drug use.",
-                    "Data were generated through {qmethod} and analysed using {qanalysis}."),
-        "results": _QUAL_RESULTS + ("Participants described {treatment} as both a lifeline and a form of control.",
-                                    "Clients valued trust and continuity with {qpart}.",
-                                    "Some participants mentioned mutual aid groups such as Narcotics Anonymous.",
-                                    "Participants valued staff with lived experience of drug use.",
-                                    "Informal peer networks were an important source of information about {treatment}."),
-        "conclusions": ("Services should reduce stigma and make {treatment} more flexible.",
-                        "Findings inform person-centred {treatment} for {pwud}.",
-                        "Policy should address structural barriers to {treatment}."),
-    },
-    "peer_other_condition": {
-        "title": ("Peer support for {otherpop}: a qualitative study",
-                  "Experiences of peer workers in {othersetting}",
-                  "Effect of peer support on outcomes in {condition}: {qstudy}",
-                  "Lived experience and peer work in {othersetting}: {qmethod}",
-                  "Peer navigators for {otherpop} in {othersetting}",
-                  "Peer-led groups for {condition}: perspectives of peers and staff"),
-        "background": ("Peer support is increasingly used in care for {condition}.",
-                       "Peer workers draw on lived experience of {condition} to support {otherpop}.",
-                       "Peer navigators may improve engagement of {otherpop} in care.",
-                       "Little is known about peer-led support in {othersetting}.",
-                       "Many {otherpop} also have histories of substance use."),
-        "methods": ("We conducted {qmethod} with {n} peer workers and {otherpop} in {othersetting}.",
-                    "Transcripts were analysed using {qanalysis}.",
-                    "We conducted {qstudy} of peer support among {bign} {otherpop}.",
-                    "Substance use was recorded as a secondary outcome.",
-                    "Data were analysed using {qanalysis}."),
-        "results": _QUAL_RESULTS + ("Peer support was associated with improved outcomes ({effect}).",
-                                    "Peer workers reported {theme} and role ambiguity within teams.",
-                                    "Peers' shared experience of {condition} built trust."),
-        "conclusions": ("Peer support is a promising addition to care for {condition}.",
-                        "Organisations should clarify the role of peer workers in {othersetting}.",
-                        "Peer workers need supervision and recognition to sustain their role."),
-    },
-    "peer_non_primary": {
-        "title": ("Peer recovery support in addiction care: time to pay peers fairly",
-                  "The promise and pitfalls of {peerprog}",
-                  "{peerprog} for {pwud}: protocol for {qstudy}",
-                  "Peer support in {drug} interventions: a systematic review",
-                  "Lived experience is not a job description: an editorial",
-                  "Protocol for a mixed-methods evaluation of {peerprog}",
-                  "Peer workers in harm reduction: a scoping review",
-                  "Experiences of {peer} in addiction services: a qualitative evidence synthesis",
-                  "Peer work with {pwud}: a meta-synthesis of qualitative studies"),
-        "background": ("This commentary reflects on the rapid growth of {peerprog}.",
-                       "In this editorial we argue that {peer} are undervalued in {drug} services.",
-                       "We describe the protocol of {qstudy} of {peerprog}.",
-                       "We systematically reviewed studies of peer support in {drug} interventions.",
-                       "This scoping review maps the literature on {peer}."),
-        "methods": ("We searched five databases for studies of {peer}.",
-                    "{bign} {pwud} will be recruited and randomised to {peerprog} or usual care.",
-                    "A nested process evaluation will use {qmethod} with {actors}.",
-                    "We draw on policy documents and our experience in {setting}.",
-                    "We synthesised {n} qualitative studies using thematic synthesis."),
-        "results": ("We identified {n} studies, most of them observational.",
-                    "The trial will report {outcome}.",
-                    "We discuss {theme} and {theme2}."),
-        "conclusions": ("Peer work deserves fair pay, supervision and career pathways.",
-                        "Rigorous evaluation of {peerprog} is needed.",
-                        "Results will inform the scale-up of peer recovery support."),
-    },
-    "background": {
-        "title": ("{bgtopic}: {qstudy}", "Trends in {bgtopic}", "{bgtopic} among {otherpop}",
-                  "A review of {bgtopic}", "{bgtopic} and {drug} in {setting}",
-                  "Association of {bgtopic} with {outcome}"),
-        "background": ("{bgtopic} is an important public health concern.",
-                       "The burden of {drug} continues to grow.",
-                       "Evidence on {bgtopic} is mixed.",
-                       "Homelessness, HIV and mental health problems often co-occur with {drug}."),
-        "methods": ("We conducted {qstudy} of {bign} participants.",
-                    "We analysed national surveillance data from {year} onwards.",
-                    "We used multivariable regression to examine {bgtopic}.",
-                    "Plasma concentrations were measured at baseline and 24 hours."),
-        "results": ("{bgtopic} was associated with {outcome} ({effect}).",
-                    "Rates increased markedly over the study period.",
-                    "No differences were found between groups ({effect2})."),
-        "conclusions": ("These findings have implications for {treatment}.",
-                        "Further research on {bgtopic} is needed.",
-                        "Policy makers should consider {bgtopic} when planning services."),
-    },
-}
-
-# Borderline records a title/abstract screener keeps: mixed methods, alcohol only, peers as
-# one component among many. They reuse the include templates with one twist each.
-_BORDERLINE_TWISTS = {
-    "mixed_methods": ("A mixed-methods evaluation of {peerprog}",
-                      "We used a convergent mixed-methods design: a survey of {bign} clients and {qmethod} with {n} {peer}.",
-                      "Survey results showed {outcome} improved ({effect})."),
-    "alcohol": ("Peer support in recovery from {alcohol}: a qualitative study",
-                "We conducted {qmethod} with {n} peer mentors and clients of an {alcohol} service.",
-                "Participants in recovery from {alcohol} described {theme}."),
-    "component": ("Integrated care for {pwud} in {setting}: a qualitative evaluation",
-                  "The model combined case management, housing support, nursing and a peer worker; we conducted {qmethod} with {n} staff.",
-                  "Staff described {theme}; the peer role was mentioned briefly."),
-}
-
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "include": ("peer support", "peer workers", "lived experience", "qualitative research", "harm reduction",
-                "recovery", "people who use drugs", "opioid use disorder", "thematic analysis",
-                "recovery coaching", "peer navigation", "ethnography", "substance use disorder"),
-    "peer_quantitative": ("peer support", "randomized controlled trial", "opioid use disorder", "naloxone",
-                          "treatment retention", "recovery coaching", "harm reduction", "cohort study",
-                          "buprenorphine", "survey"),
-    "qualitative_no_peer": ("qualitative research", "stigma", "methadone", "opioid agonist treatment",
-                            "people who use drugs", "interviews", "harm reduction", "treatment access"),
-    "peer_other_condition": ("peer support", "mental health", "HIV", "lived experience", "peer workers",
-                             "recovery", "serious mental illness", "antiretroviral therapy", "qualitative"),
-    "peer_non_primary": ("peer support", "commentary", "editorial", "study protocol", "systematic review",
-                         "peer recovery support services", "workforce", "harm reduction"),
-    "background": ("opioids", "epidemiology", "smoking cessation", "alcohol", "overdose", "pharmacology",
-                   "homelessness", "HIV", "hepatitis C", "drug policy", "cannabis", "methadone"),
-}
-KEYWORDS["borderline"] = KEYWORDS["include"] + ("mixed methods", "alcohol use disorder", "integrated care")
-
-JOURNALS: dict[str, tuple[str, ...]] = {
-    "addiction": ("Journal of Substance Abuse Treatment", "Harm Reduction Journal", "Addiction",
-                  "International Journal of Drug Policy", "Drug and Alcohol Dependence",
-                  "Drug and Alcohol Review", "Substance Abuse", "Addiction Science & Clinical Practice",
-                  "Journal of Addictive Diseases", "Substance Use & Misuse", "Contemporary Drug Problems",
-                  "Alcoholism Treatment Quarterly", "Journal of Psychoactive Drugs"),
-    "social": ("Qualitative Health Research", "Social Science & Medicine", "BMC Health Services Research",
-               "Health & Social Care in the Community", "Journal of Social Work Practice in the Addictions"),
-    "mental": ("Psychiatric Rehabilitation Journal", "Community Mental Health Journal",
-               "Journal of Mental Health", "Psychiatric Services", "AIDS Care", "AIDS and Behavior",
-               "Journal of the International AIDS Society"),
-    "general": ("BMJ Open", "PLoS One", "American Journal of Public Health", "The Lancet Public Health",
-                "Nicotine & Tobacco Research", "Clinical Pharmacokinetics", "Addictive Behaviors"),
-}
-_JOURNAL_MIX = {"include": ("addiction", "addiction", "social"), "borderline": ("addiction", "social"),
-                "peer_quantitative": ("addiction", "addiction", "general"),
-                "qualitative_no_peer": ("addiction", "social"), "peer_other_condition": ("mental", "mental", "social"),
-                "peer_non_primary": ("addiction", "general"), "background": ("general", "addiction", "mental")}
-
-SURNAMES = ("Smith", "Nguyen", "Garcia", "Okafor", "Müller", "Kowalski", "Chen", "Patel", "O'Brien", "Haddad",
-            "Johansson", "Tremblay", "Moreau", "Rossi", "Kim", "Mensah", "Silva", "Novak", "Walker", "Ahmed",
-            "Fraser", "McLean", "Bouchard", "Yamamoto", "Jensen", "Levesque", "Oduya", "Torres", "Wright",
-            "Dubois", "Khan", "Murphy", "Lindqvist", "Santos", "Horvath", "Campbell", "Boyd", "Zhang", "Reyes")
-GIVEN = ("Anna", "James", "Mei", "Chidi", "Sarah", "Luc", "Priya", "Tom", "Aisha", "Ingrid", "Marc",
-         "Hana", "Kofi", "Elena", "David", "Fatima", "Ryan", "Nadia", "Oliver", "Grace", "Sam", "Julia")
-
-
-# Peer support for another condition: (condition, population, setting) drawn together.
-OTHER_CONDITIONS = (
-    ("serious mental illness", "adults with serious mental illness", "community mental health teams"),
-    ("depression", "older adults with depression", "primary care practices"),
-    ("first-episode psychosis", "young people with psychosis", "an early intervention in psychosis service"),
-    ("perinatal depression", "mothers with perinatal depression", "antenatal clinics"),
-    ("HIV", "people living with HIV", "HIV clinics in Kenya"),
-    ("HIV", "adolescents living with HIV", "South African HIV clinics"),
-    ("HIV prevention", "men who have sex with men", "sexual health clinics"),
-    ("type 2 diabetes", "people with type 2 diabetes", "primary care practices"),
-    ("post-traumatic stress disorder", "veterans", "a veterans affairs medical centre"),
-    ("bipolar disorder", "adults with bipolar disorder", "recovery colleges"),
-    ("mental health crises", "people in mental health crisis", "a psychiatric inpatient ward"),
-    ("breast cancer", "cancer survivors", "cancer centres"),
-    ("eating disorders", "young women with eating disorders", "online support forums"),
-    ("co-occurring mental illness", "adults with serious mental illness and co-occurring substance use",
-     "community mental health teams"),
-    ("HIV", "people who inject drugs living with HIV", "HIV clinics in Vancouver"),
-    ("hepatitis C", "people with hepatitis C", "community liver clinics"),
-)
-_LINKED = {"condition": 0, "otherpop": 1, "othersetting": 2}
 
 
 class _Slots(dict):
@@ -405,10 +69,10 @@ class _Slots(dict):
         self.rng = rng
 
     def __missing__(self, key: str) -> str:
-        if key in _LINKED:
+        if key in LINKED:
             if "_other" not in self:
                 self["_other"] = OTHER_CONDITIONS[int(self.rng.integers(len(OTHER_CONDITIONS)))]
-            return self["_other"][_LINKED[key]]
+            return self["_other"][LINKED[key]]
         bank = SLOTS[key.rstrip("0123456789")]
         value = bank[int(self.rng.integers(len(bank)))]
         self[key] = value
@@ -441,7 +105,7 @@ def _abstract(rng: np.random.Generator, category: str, slots: _Slots, twist: tup
         n_per = (int(rng.integers(2, 5)), int(rng.integers(4, 7)), int(rng.integers(3, 6)), int(rng.integers(1, 4)))
     sections = []
     for (name, k) in zip(("background", "methods", "results", "conclusions"), n_per):
-        pool = bank[name] + _GENERIC.get(name, ())
+        pool = bank[name] + GENERIC.get(name, ())
         sentences = [_sentence(t.format_map(slots)) for t in _sample(rng, pool, k)]
         if (category in _NEAR and name in ("background", "conclusions")
                 and rng.random() < CONTAMINATION):
@@ -466,7 +130,7 @@ def _record(rng: np.random.Generator, category: str) -> dict:
     # Label noise: some includes read like borderline records, some borderline like includes.
     if (category == "borderline" and rng.random() > BORDERLINE_AS_INCLUDE) or (
             category == "include" and rng.random() < INCLUDE_AS_BORDERLINE):
-        twist = _BORDERLINE_TWISTS[_pick(rng, tuple(_BORDERLINE_TWISTS))]
+        twist = BORDERLINE_TWISTS[_pick(rng, tuple(BORDERLINE_TWISTS))]
     title_bank = TEMPLATES["include" if category == "borderline" else category]["title"]
     title = _sentence((twist[0] if twist else _pick(rng, title_bank)).format_map(slots))
     u = rng.random()
@@ -476,7 +140,7 @@ def _record(rng: np.random.Generator, category: str) -> dict:
     year = max(year, 1995)
     authors = "; ".join(f"{_pick(rng, SURNAMES)}, {_pick(rng, GIVEN)}" + (f" {chr(65 + int(rng.integers(26)))}."
                         if rng.random() < 0.5 else "") for _ in range(int(rng.integers(1, 7))))
-    journal = _pick(rng, JOURNALS[_pick(rng, _JOURNAL_MIX[category])])
+    journal = _pick(rng, JOURNALS[_pick(rng, JOURNAL_MIX[category])])
     keywords = "; ".join(_sample(rng, KEYWORDS[category], int(rng.integers(3, 6))))
     return {"title": title, "abstract": abstract, "keywords": keywords, "authors": authors,
             "year": year, "journal": journal}
