@@ -9,24 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from screener.cli._app import app, console, console_err
+from screener.cli.options import parse_seeds
 from screener.errors import ConfigError
 
 stopping_app = typer.Typer(help="Stopping rules: evaluate them on simulation runs.", no_args_is_help=True)
 app.add_typer(stopping_app, name="stopping")
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``0-19``, ``0,3,5`` or a mix (``0-4,10``) → sorted unique seeds."""
-    seeds: set[int] = set()
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            lo, dash, hi = part.partition("-")
-            seeds.update(range(int(lo), int(hi) + 1) if dash else [int(lo)])
-    except ValueError:
-        raise ConfigError(f"--seeds: expected e.g. 0-19 or 0,1,2, got {text!r}") from None
-    if not seeds:
-        raise ConfigError("--seeds: no seeds given")
-    return sorted(seeds)
 
 
 def parse_targets(text: str) -> list[float]:
