@@ -19,7 +19,7 @@ import pandas as pd
 
 from screener.active import UNLABELLED, ActiveLearner, check_random_state
 from screener.criteria import Criteria
-from screener.errors import ConfigError, DataError
+from screener.errors import ConfigError, DataError, ScreenerError
 from screener.features import TextFeatures
 from screener.metrics import DEFAULT_METRICS, evaluate_order
 from screener.model import library_versions
@@ -192,8 +192,11 @@ def run_job(job: SimulationJob) -> dict:
     records = read_file(job.data)
     criteria = load_criteria(job.criteria) if job.criteria else None
     t0 = time.perf_counter()
-    order = simulate(records, label_column=job.label_column, seed=job.seed, prior_ids=job.prior_ids,
-                     settings=job.settings, criteria=criteria)
+    try:
+        order = simulate(records, label_column=job.label_column, seed=job.seed, prior_ids=job.prior_ids,
+                         settings=job.settings, criteria=criteria)
+    except ScreenerError as exc:  # name the file: a sweep reads many
+        raise type(exc)(f"{job.data}: {exc}") from None
     wall = time.perf_counter() - t0
     row = {
         "dataset": Path(job.data).stem,
