@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -103,8 +104,7 @@ def versions() -> dict:
     import rispy
     import scipy
 
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     return {"python": platform.python_version(), "pandas": pd.__version__,
             "numpy": np.__version__, "scipy": scipy.__version__,
             "rispy": getattr(rispy, "__version__", "?"), "commit": commit}
@@ -142,9 +142,7 @@ def main() -> int:
                    "file_mb": round(path.stat().st_size / 2**20, 1), "repeats": args.repeats,
                    **json.loads(child.stdout), "versions": versions(),
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            with args.out.open("a") as out:
-                out.write(json.dumps(row) + "\n")
-            print(json.dumps(row))
+            append_jsonl(args.out, row)
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
 
 RESULTS = ROOT / "benchmarks" / "results" / "project_import.jsonl"
 
@@ -83,17 +84,13 @@ def main() -> int:
         import pandas as pd
         import rispy
 
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True).stdout.strip()
+        commit = git_commit()
         row = {"benchmark": "project_import", "format": "ris", "records": args.records, "data": origin,
                "file_mb": round(path.stat().st_size / 2**20, 1), **json.loads(run.stdout.splitlines()[-1]),
                "versions": {"python": platform.python_version(), "pandas": pd.__version__,
                             "rispy": getattr(rispy, "__version__", "?"), "commit": commit},
                "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as out:
-        out.write(json.dumps(row) + "\n")
-    print(json.dumps(row))
+    append_jsonl(args.out, row)
     return 0
 
 

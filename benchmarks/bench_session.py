@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -102,8 +101,7 @@ def main() -> int:
             models = len(store.models())
             session.close()
     ms = np.array(times) * 1000
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     import sklearn
 
     row = {"benchmark": "session", "data": origin, "records": int(len(pool.ids)),
@@ -115,10 +113,7 @@ def main() -> int:
            "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                         "pandas": pd.__version__, "commit": commit},
            "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as out:
-        out.write(json.dumps(row) + "\n")
-    print(json.dumps(row))
+    append_jsonl(args.out, row)
     return 0
 
 

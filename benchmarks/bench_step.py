@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
 
 from screener.active import UNLABELLED, ActiveLearner  # noqa: E402
 from screener.dedup import duplicate_groups  # noqa: E402
@@ -83,13 +84,8 @@ def child(path: Path, repeats: int) -> None:
 
 
 def append(row: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    row = {**row, "versions": library_versions(), "commit": subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    with RESULTS.open("a") as fh:
-        fh.write(json.dumps(row) + "\n")
-    print(json.dumps(row))
+    append_jsonl(RESULTS, {**row, "versions": library_versions(), "commit": git_commit(),
+                           "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
 
 
 def main() -> int:
