@@ -65,7 +65,7 @@ def test_state_uses_first_position_and_current_label(store):
 
 def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
     ids = _ledger(store, 5, 130)
-    advice = stopping_advice(store, rules=["screener:min_run=100"])
+    advice = stopping_advice(store, rules=["screener:min_run=100,finish_share=0"])  # a small pool: no finishing
     req = advice.request("screener")
     assert req is not None and req.n == 10 and "random check" in req.why
     drawn = draw_sample(store, req.n)
@@ -77,7 +77,7 @@ def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
         store.add_decision(i, "exclude", reviewer="ann")
     state = run_state(store)
     assert len(state.labels) == 135 and list(state.sample_labels) == [0] * 10 and state.n_unscreened == len(ids) - 145
-    advice = stopping_advice(store, rules=["screener"])
+    advice = stopping_advice(store, rules=["screener:finish_share=0"])
     assert advice.sample_screened == 10 and not advice.sample_pending and advice.request() is None
     assert advice.verdict().stop
 

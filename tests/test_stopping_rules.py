@@ -304,6 +304,33 @@ def test_recommended_without_enough_run_does_not_test():
     assert rule.sample_request(as_state(seq((1, 30), (0, 99)), 1000)) == 0
 
 
+def test_recommended_run_share_scales_the_run_with_the_pool():
+    # 30 relevant then 600 irrelevant in a pool of 1000: the biased test passes (see above)
+    labels = seq((1, 30), (0, 600))
+    assert make_rule("screener:min_run=50,check_share=0").verdict(as_state(labels, 1000), target=0.9).stop
+    longer = make_rule("screener:min_run=50,run_share=0.7,check_share=0")  # needs 700 in a row
+    v = longer.verdict(as_state(labels, 1000), target=0.9)
+    assert not v.stop and "700 irrelevant in a row" in v.explanation
+    assert longer.sample_request(as_state(labels, 1000), target=0.9) == 0
+
+
+def test_recommended_finish_share_screens_a_small_rest_to_the_end():
+    labels = seq((1, 30), (0, 600))
+    rule = make_rule("screener:min_run=50,finish_share=0.4")  # 370 of 1000 left: fewer than 40%
+    v = rule.verdict(as_state(labels, 1000), target=0.9)
+    assert not v.stop and "screen them all" in v.explanation
+    assert rule.sample_request(as_state(labels, 1000), target=0.9) == 0  # no check sample either
+    assert rule.verdict(as_state(np.r_[labels, np.zeros(370, np.int8)], 1000), target=0.9).stop  # the end
+
+
+@pytest.mark.parametrize("spec, word", [("screener:run_share=1.5", "run_share"), ("screener:finish_share=-0.1", "finish_share"),
+                                        ("screener:check_min=-1", "check_min"), ("screener:bias=0.5", "bias"),
+                                        ("screener:run_gaps=-1", "run_gaps"), ("screener:max_windows=0", "max_windows")])
+def test_recommended_rejects_bad_parameters(spec, word):
+    with pytest.raises(ConfigError, match=word):
+        make_rule(spec).verdict(as_state(seq((1, 3), (0, 10)), 100))
+
+
 def test_stopping_report_with_a_random_sample():
     sample = np.r_[np.ones(60, np.int8), np.zeros(40, np.int8)]
     reached = np.r_[np.ones(60, bool), np.zeros(40, bool)]

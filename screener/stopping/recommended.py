@@ -1,5 +1,6 @@
 """screener's recommended rule: a biased-urn ranked hypergeometric test, confirmed by a small
-random sample of the unscreened records. A heuristic calibrated on the shared pools.
+random sample of the unscreened records, that screens a small rest of the pool to the end.
+A heuristic calibrated on the shared pools.
 """
 
 from __future__ import annotations
@@ -18,31 +19,42 @@ class Recommended(StoppingRule):
 
     1. the ranked hypergeometric test of Callaghan & Müller-Hansen (2020) with a biased urn
        (Wallenius; the ranking is assumed ``bias`` times likelier than chance to pick a relevant
-       record) rejects "recall < τ" at α = 1 − confidence, after at least ``min_run``
-       irrelevant records in a row;
+       record) rejects "recall < τ" at α = 1 − confidence, after at least ``min_run`` irrelevant
+       records in a row (or ``run_share`` of the pool, if longer);
     2. a simple random sample of ``check_share`` of the unscreened records (at least
        ``check_min``), drawn once condition 1 holds, holds no relevant record. When it holds one,
        the ranking continues for at least ``min_run`` records before a new sample is drawn.
+
+    Once fewer than ``finish_share`` of the pool are left unscreened the rule no longer stops:
+    the rest is screened to the end. That costs at most ``finish_share`` of the pool, and the
+    last records of a ranking are where a ranker puts the relevant records it cannot score
+    (on one shared pool the last relevant record sits at 95% of every run).
 
     ``run_gaps`` > 0 lengthens the run needed to ``run_gaps`` × the mean gap between relevant
     records so far (measured: no better trade-off than the fixed run, so off by default).
     Only the ``max_windows`` windows with the fewest relevant records are tested (speed; this
     can only make the test more conservative).
 
-    Heuristic: the bias is an assumption about the ranking, calibrated on the shared pools.
-    ``check_share = 0`` gives the ranked biased test alone.
+    Heuristic: the bias is an assumption about the ranking, and the defaults were chosen by a
+    sweep on screener's orders of the 14 shared pools (benchmarks/tune_stopping.py; results in
+    benchmarks/results/tune_stopping.md): in sample 99.6% of 280 runs reached τ = 0.95 with
+    0.17 of the pool screened beyond the best stopping point. ``finish_share`` is there for one
+    pool only, so it is not supported by leave-one-pool-out. ``check_share = 0`` gives the
+    ranked biased test alone.
     """
 
     name = "screener"
     uses_target = True
     draws_sample = True
 
-    def __init__(self, *, bias: float = 3.0, min_run: int = 100, check_share: float = 0.02, check_min: int = 10,
-                 max_windows: int = 8, run_gaps: float = 0.0):
+    def __init__(self, *, bias: float = 5.0, min_run: int = 50, run_share: float = 0.0, finish_share: float = 0.2,
+                 check_share: float = 0.02, check_min: int = 10, max_windows: int = 8, run_gaps: float = 0.0):
         self.bias = bias
+        self.min_run = min_run
+        self.run_share = run_share
+        self.finish_share = finish_share
         self.run_gaps = run_gaps
         self.max_windows = max_windows
-        self.min_run = min_run
         self.check_share = check_share
         self.check_min = check_min
 
@@ -53,10 +65,20 @@ class Recommended(StoppingRule):
             raise ConfigError(f"check_share must be in [0, 1], got {self.check_share!r}")
         if not isinstance(self.min_run, int) or self.min_run < 0:
             raise ConfigError(f"min_run must be an integer >= 0, got {self.min_run!r}")
+        for name in ("run_share", "finish_share"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise ConfigError(f"{name} must be a share in [0, 1), got {value!r}")
+        if not isinstance(self.run_gaps, (int, float)) or self.run_gaps < 0:
+            raise ConfigError(f"run_gaps must be a number >= 0, got {self.run_gaps!r}")
+        if not isinstance(self.check_min, int) or self.check_min < 0:
+            raise ConfigError(f"check_min must be an integer >= 0, got {self.check_min!r}")
+        if not isinstance(self.max_windows, int) or self.max_windows < 1:
+            raise ConfigError(f"max_windows must be an integer >= 1, got {self.max_windows!r}")
 
     def _test(self, state: RunState, target: float, confidence: float) -> tuple[bool, float]:
         ranked = state.ranked
-        if len(ranked) == 0 or run_of_zeros(ranked) < self._min_run(state):
+        if len(ranked) == 0 or run_of_zeros(ranked) < self._min_run(state) or self._finishing(state):
             return False, 1.0
         _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found,
                                   max_windows=self.max_windows)
@@ -64,9 +86,14 @@ class Recommended(StoppingRule):
         return p_min < 1 - confidence, p_min
 
     def _min_run(self, state: RunState) -> float:
-        """``min_run``, or ``run_gaps`` times the mean gap between relevant records so far if longer."""
+        """The run of irrelevant records needed: the longest of ``min_run``, ``run_share`` of the pool
+        and ``run_gaps`` times the mean gap between relevant records so far."""
         found = max(1, int(state.ranked.sum()))
-        return max(self.min_run, self.run_gaps * len(state.ranked) / found)
+        return max(self.min_run, self.run_share * state.pool_size, self.run_gaps * len(state.ranked) / found)
+
+    def _finishing(self, state: RunState) -> bool:
+        """Fewer than ``finish_share`` of the pool left unscreened: screen them all rather than stop."""
+        return state.n_unscreened < self.finish_share * state.pool_size
 
     def _check_sample(self, state: RunState) -> tuple[int, int | None]:
         """(clean records drawn after the last relevant sampled record and not yet reached by the
@@ -102,8 +129,12 @@ class Recommended(StoppingRule):
             return end
         ok, p = self._test(state, target, confidence)
         if not ok:
+            if self._finishing(state):
+                return self._verdict(state, False, f"Fewer than {self.finish_share:.0%} of the pool are left "
+                                     f"({state.n_unscreened} records): screen them all.")
             return self._verdict(state, False, f"Ranked test (bias {self.bias:g}): p = {p:.3g}, not below "
-                                 f"{1 - confidence:.3g}, or fewer than {self.min_run} irrelevant in a row.")
+                                 f"{1 - confidence:.3g}, or fewer than {math.ceil(self._min_run(state))} irrelevant "
+                                 "in a row.")
         if self.check_share == 0:
             return self._verdict(state, True, f"Ranked test (bias {self.bias:g}): p = {p:.3g} < {1 - confidence:.3g}.")
         clean, failed_at = self._check_sample(state)
