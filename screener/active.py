@@ -14,6 +14,7 @@ import sklearn
 from screener.errors import ConfigError
 from screener.model import calibrated_proba, class_weights, make_classifier
 from screener.query import make_query_strategy
+from screener.solver import WarmLogisticRegression
 
 UNLABELLED = -1
 
@@ -49,6 +50,13 @@ class ActiveLearner:
     criteria_weight : sample weight of the criteria pseudo-document, a relevant example
         (cold start). It counts until ``criteria_until`` relevant records are labelled.
     criteria_until : number of labelled relevant records after which the pseudo-document is dropped.
+    solver : ``"cd"`` (``screener.solver``: liblinear's dual coordinate descent, compiled, each fit
+        started from the previous model) or ``"liblinear"`` (scikit-learn's, every fit from scratch).
+    tol : the solver's stopping tolerance (liblinear's ``eps``).
+    max_epochs : most passes over the training rows per fit (``"cd"`` only). A fit that stops at
+        this budget before ``tol`` is met is finished by the next fits, which start from it.
+    keep_presumed : keep the presumed-irrelevant sample from fit to fit, replacing only records
+        that got labelled, instead of drawing a new one at every fit.
     random_state : seed or ``numpy.random.Generator``; the only source of randomness.
     """
 
@@ -63,6 +71,10 @@ class ActiveLearner:
         max_negatives: int | None = None,
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
+        solver: str = "cd",
+        tol: float = 1e-4,
+        max_epochs: int = 1000,
+        keep_presumed: bool = False,
         random_state=None,
     ):
         self.C = C
@@ -73,6 +85,10 @@ class ActiveLearner:
         self.max_negatives = max_negatives
         self.criteria_weight = criteria_weight
         self.criteria_until = criteria_until
+        self.solver = solver
+        self.tol = tol
+        self.max_epochs = max_epochs
+        self.keep_presumed = keep_presumed
         self.random_state = random_state
 
     # -- fitting -------------------------------------------------------------------------------
@@ -81,8 +97,15 @@ class ActiveLearner:
             self.rng_ = check_random_state(self.random_state)
             params = {"random_share": self.random_share} if self.query == "max_random" else {}
             self.query_ = make_query_strategy(self.query, **params)
-            # liblinear shuffles coordinates with a seed of its own: derive it from ours.
-            self.classifier_ = make_classifier(C=self.C, random_state=int(self.rng_.integers(2**31 - 1)))
+            # The solver shuffles coordinates with a seed of its own: derive it from ours.
+            seed = int(self.rng_.integers(2**31 - 1))
+            if self.solver == "cd":
+                self.classifier_ = WarmLogisticRegression(C=self.C, tol=self.tol, max_epochs=self.max_epochs,
+                                                          random_state=seed)
+            elif self.solver == "liblinear":
+                self.classifier_ = make_classifier(C=self.C, tol=self.tol, random_state=seed)
+            else:
+                raise ConfigError(f"solver must be 'cd' or 'liblinear', got {self.solver!r}")
             if self.presumed_negatives < 0:
                 raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
             if self.max_negatives is not None and self.max_negatives < 1:
@@ -103,27 +126,36 @@ class ActiveLearner:
         use_pseudo = pseudo is not None and len(pos) < self.criteria_until and self.criteria_weight > 0
         n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
         unl = np.flatnonzero(labels == UNLABELLED)
-        presumed = (
-            self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
-        )
+        if self.keep_presumed and getattr(self, "presumed_", None) is not None:
+            keep = self.presumed_[labels[self.presumed_] == UNLABELLED]
+            need = min(n_presumed, len(unl)) - len(keep)
+            extra = self.rng_.choice(np.setdiff1d(unl, keep), size=max(need, 0), replace=False) if need > 0 else unl[:0]
+            presumed = np.sort(np.concatenate([keep, extra]))
+        else:
+            presumed = (
+                self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
+            )
+        self.presumed_ = presumed
         if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
             self.coef_ = None  # nothing to learn from yet: the queue is in random order
             return self
 
         rows = np.concatenate([pos, neg, presumed])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(presumed))]).astype(np.int8)
-        Xt = X[rows]
         if use_pseudo:
-            Xt = sp.vstack([Xt, pseudo], format="csr")
             y = np.append(y, 1).astype(np.int8)
         w_pos, w_neg = class_weights(y, self.class_weight)
         weights = np.where(y == 1, w_pos, w_neg)
         if use_pseudo:
             weights[-1] *= self.criteria_weight
-        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-            self.classifier_.fit(Xt, y, sample_weight=weights)
-        self.coef_ = self.classifier_.coef_.ravel().astype(X.dtype, copy=False)
-        self.intercept_ = float(self.classifier_.intercept_[0])
+        if self.solver == "cd" and not use_pseudo:
+            self.classifier_.fit(X, y, sample_weight=weights, rows=rows)  # the rows in place, no copy
+        else:
+            Xt = sp.vstack([X[rows], pseudo], format="csr") if use_pseudo else X[rows]
+            with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+                self.classifier_.fit(Xt, y, sample_weight=weights)
+        self.coef_ = self.classifier_.coef_.ravel().astype(X.dtype)  # float32 X: a float32 product
+        self.intercept_ = float(np.ravel(self.classifier_.intercept_)[0])
         # Dropping irrelevant examples raises the fitted odds as class weighting does: undo both
         # when calibrating (approximate for hard negatives, which are not a random subsample).
         self.weights_ = (w_pos * max(n_neg_all, 1) / max(len(neg), 1), w_neg)

@@ -9,6 +9,7 @@ input's row order: the pool is put in record-id order and shuffled with the seed
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class SimulationSettings:
     features: dict = field(default_factory=dict)
     retrain_every: int = 1
     stop_at_last_relevant: bool = False
+    stop_at_recall: float | None = None  # stop once this share of the (non-prior) relevant records is found
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +44,7 @@ class SimulationSettings:
             "features": {**TextFeatures().get_params(), **self.features},
             "retrain_every": self.retrain_every,
             "stop_at_last_relevant": self.stop_at_last_relevant,
+            "stop_at_recall": self.stop_at_recall,
         }
 
 
@@ -97,6 +100,8 @@ def simulate(
     settings = settings or SimulationSettings()
     if settings.retrain_every < 1:
         raise ConfigError(f"retrain_every must be >= 1, got {settings.retrain_every}")
+    if settings.stop_at_recall is not None and not 0 < settings.stop_at_recall <= 1:
+        raise ConfigError(f"stop_at_recall must be in (0, 1], got {settings.stop_at_recall}")
     y_file = labels_of(records, label_column)
     # None: draw one included and one excluded prior; an empty list: start cold (criteria only, or random).
     priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
@@ -124,6 +129,9 @@ def simulate(
     n_relevant = int(y.sum())
     found = int(y[prior_pos].sum())
     n_total = len(y) - len(prior_pos)
+    # records@r's target: relevant records found outside the priors (EVALUATION.md)
+    stop_found = (found + math.ceil(settings.stop_at_recall * (n_relevant - found) - 1e-9)
+                  if settings.stop_at_recall is not None else None)
     since_fit = settings.retrain_every
     scores = None
     checkpoints: list[tuple[int, float, float]] = []  # for model-based stopping rules
@@ -142,7 +150,7 @@ def simulate(
         since_fit += 1
         if progress is not None:
             progress(len(picked), n_total)
-        if settings.stop_at_last_relevant and found == n_relevant:
+        if (settings.stop_at_last_relevant and found == n_relevant) or (stop_found is not None and found >= stop_found):
             break
 
     rows = prior_pos + picked
@@ -159,13 +167,18 @@ def simulate(
     return order
 
 
-def run_metrics(order: pd.DataFrame, pool_size: int) -> dict:
-    """Metrics of a (possibly stopped-early) order: unscreened records count as found last."""
+def run_metrics(order: pd.DataFrame, pool_size: int, n_relevant: int | None = None) -> dict:
+    """Metrics of a (possibly stopped-early) order: the unscreened records count as screened last.
+
+    After ``stop_at_last_relevant`` every unscreened record is irrelevant. After ``stop_at_recall``
+    give ``n_relevant`` (relevant records in the pool): the unfound ones go at the very end, so
+    ``records@r`` is exact up to the recall the run stopped at and a worst case beyond it.
+    """
     if len(order) < pool_size:
-        # stop_at_last_relevant: every remaining record is irrelevant, so they go at the end.
         missing = pool_size - len(order)
+        unfound = 0 if n_relevant is None else n_relevant - int(order["label"].sum())
         tail = pd.DataFrame({"rank": np.arange(len(order) + 1, pool_size + 1), "record_id": [f"__unscreened{i}" for i in range(missing)],
-                             "label": 0, "is_prior": 0, "score": np.nan})
+                             "label": np.r_[np.zeros(missing - unfound, int), np.ones(unfound, int)], "is_prior": 0, "score": np.nan})
         order = pd.concat([order, tail], ignore_index=True)
     return evaluate_order(order, [*DEFAULT_METRICS, "first@1", "first@5"])
 
@@ -204,7 +217,7 @@ def run_job(job: SimulationJob) -> dict:
         "label_column": job.label_column,
         "prior_ids": [str(r) for r in order.loc[order.is_prior == 1, "record_id"]],
         "criteria": job.criteria,
-        **run_metrics(order, len(records)),
+        **run_metrics(order, len(records), int(labels_of(records, job.label_column).sum())),
         "wall_s": round(wall, 3),
         "settings": job.settings.as_dict(),
         "versions": library_versions(),
