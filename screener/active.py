@@ -53,10 +53,12 @@ class ActiveLearner:
     solver : ``"cd"`` (``screener.solver``: liblinear's dual coordinate descent, compiled, each fit
         started from the previous model) or ``"liblinear"`` (scikit-learn's, every fit from scratch).
     tol : the solver's stopping tolerance (liblinear's ``eps``).
-    max_epochs : most passes over the training rows per fit (``"cd"`` only). A fit that stops at
-        this budget before ``tol`` is met is finished by the next fits, which start from it.
-    keep_presumed : keep the presumed-irrelevant sample from fit to fit, replacing only records
-        that got labelled, instead of drawing a new one at every fit.
+    warm_epochs : most passes over the training rows of a fit that carries on from the last one
+        (``"cd"`` only; ``None``: run every fit to ``tol``). A fit that stops at this budget before
+        ``tol`` is met is carried on by the next fit, which starts from its dual variables; a fit
+        from scratch (the first, or after ``fit`` on another matrix) always runs to ``tol``. Default 2:
+        on the shared pools it ranks as the exact fit does (mean records@95 300.0 against 300.1,
+        14 pools × 5 seeds, ``benchmarks/sweep_ranker.py``) at half the cost.
     random_state : seed or ``numpy.random.Generator``; the only source of randomness.
     """
 
@@ -73,8 +75,7 @@ class ActiveLearner:
         criteria_until: int = 3,
         solver: str = "cd",
         tol: float = 1e-4,
-        max_epochs: int = 1000,
-        keep_presumed: bool = False,
+        warm_epochs: int | None = 2,
         random_state=None,
     ):
         self.C = C
@@ -87,8 +88,7 @@ class ActiveLearner:
         self.criteria_until = criteria_until
         self.solver = solver
         self.tol = tol
-        self.max_epochs = max_epochs
-        self.keep_presumed = keep_presumed
+        self.warm_epochs = warm_epochs
         self.random_state = random_state
 
     # -- fitting -------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ class ActiveLearner:
             # The solver shuffles coordinates with a seed of its own: derive it from ours.
             seed = int(self.rng_.integers(2**31 - 1))
             if self.solver == "cd":
-                self.classifier_ = WarmLogisticRegression(C=self.C, tol=self.tol, max_epochs=self.max_epochs,
+                self.classifier_ = WarmLogisticRegression(C=self.C, tol=self.tol, warm_epochs=self.warm_epochs,
                                                           random_state=seed)
             elif self.solver == "liblinear":
                 self.classifier_ = make_classifier(C=self.C, tol=self.tol, random_state=seed)
@@ -126,16 +126,9 @@ class ActiveLearner:
         use_pseudo = pseudo is not None and len(pos) < self.criteria_until and self.criteria_weight > 0
         n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
         unl = np.flatnonzero(labels == UNLABELLED)
-        if self.keep_presumed and getattr(self, "presumed_", None) is not None:
-            keep = self.presumed_[labels[self.presumed_] == UNLABELLED]
-            need = min(n_presumed, len(unl)) - len(keep)
-            extra = self.rng_.choice(np.setdiff1d(unl, keep), size=max(need, 0), replace=False) if need > 0 else unl[:0]
-            presumed = np.sort(np.concatenate([keep, extra]))
-        else:
-            presumed = (
-                self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
-            )
-        self.presumed_ = presumed
+        presumed = (
+            self.rng_.choice(unl, size=min(n_presumed, len(unl)), replace=False) if n_presumed and len(unl) else unl[:0]
+        )
         if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
             self.coef_ = None  # nothing to learn from yet: the queue is in random order
             return self

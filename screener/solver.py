@@ -230,6 +230,10 @@ class WarmLogisticRegression:
         coordinate's dual gradient exceeded ``tol`` in absolute value (scikit-learn
         passes its ``tol`` to liblinear the same way; 1e-4 is its default).
     max_epochs : most passes over the rows per fit (liblinear's ``max_iter``).
+    warm_epochs : most passes of a fit that carries on from the last fit on the same matrix
+        (``None``: ``max_epochs``). Stopping there before ``tol`` is met leaves the rest of the
+        work to the next fit, which starts from this one's dual variables. A fit from scratch
+        always runs to ``tol`` (or ``max_epochs``).
     warm_start : start each fit from the previous fit's model (see the module docstring);
         ``False`` starts every fit from scratch.
     random_state : seed or ``numpy.random.Generator``; each pass visits the rows in a
@@ -242,11 +246,12 @@ class WarmLogisticRegression:
     n_epochs_ : passes over the rows the last fit made.  converged_ : whether it met ``tol``.
     """
 
-    def __init__(self, *, C: float = 1.0, tol: float = 1e-4, max_epochs: int = 1000, warm_start: bool = True,
-                 random_state=None):
+    def __init__(self, *, C: float = 1.0, tol: float = 1e-4, max_epochs: int = 1000, warm_epochs: int | None = None,
+                 warm_start: bool = True, random_state=None):
         self.C = C
         self.tol = tol
         self.max_epochs = max_epochs
+        self.warm_epochs = warm_epochs
         self.warm_start = warm_start
         self.random_state = random_state
 
@@ -259,6 +264,8 @@ class WarmLogisticRegression:
             raise ConfigError(f"tol must be > 0, got {self.tol!r}")
         if not (isinstance(self.max_epochs, (int, np.integer)) and self.max_epochs >= 1):
             raise ConfigError(f"max_epochs must be an int >= 1, got {self.max_epochs!r}")
+        if self.warm_epochs is not None and not (isinstance(self.warm_epochs, (int, np.integer)) and self.warm_epochs >= 1):
+            raise ConfigError(f"warm_epochs must be an int >= 1 or None, got {self.warm_epochs!r}")
         rs = self.random_state
         if isinstance(rs, np.random.Generator):
             self.rng_ = rs
@@ -299,8 +306,8 @@ class WarmLogisticRegression:
 
         alpha, alpha_c, xtx = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
         pool = self._pool_state(X) if self.warm_start else None
-        warm = pool is not None and pool["prev_rows"] is not None
-        if warm:
+        carried = warm = pool is not None and pool["prev_rows"] is not None
+        if carried:
             w = pool["w"]
             _carry_over(indptr, indices, data, rows, ys, C, pool["prev_rows"], pool["alpha"], pool["y"], pool["xtx"],
                         pool["mark"], alpha, alpha_c, xtx, w)
@@ -320,8 +327,9 @@ class WarmLogisticRegression:
         # next to the optimum (warm start) the Newton steps are precise from the first pass.
         innereps_min = min(1e-8, self.tol)
         innereps = max(innereps_min, 0.1 * self.tol) if warm else 1e-2
+        budget = self.max_epochs if not carried or self.warm_epochs is None else min(self.warm_epochs, self.max_epochs)
         epoch, converged = 0, False
-        while epoch < self.max_epochs:
+        while epoch < budget:
             order = self.rng_.permutation(len(rows))
             gmax, newton_iter = _epoch(indptr, indices, data, rows, ys, C, alpha, alpha_c, w, xtx, order, innereps)
             epoch += 1

@@ -73,17 +73,25 @@ def test_sequential_warm_fits_match_cold_fits_and_liblinear(pool):
 
 
 def test_a_few_passes_from_the_last_model_track_the_exact_fit(pool):
-    """With a pass budget (``max_epochs``) the warm-started model stays close to the exact one."""
+    """With a pass budget for carried-over fits (``warm_epochs``) the model stays close to the exact one."""
     X, y = pool
     order = np.random.default_rng(2).permutation(len(y))
     order = np.r_[order[y[order] == 1][:1], order[y[order] == 0][:1], order]
     order = order[np.sort(np.unique(order, return_index=True)[1])]
-    budget = WarmLogisticRegression(max_epochs=2, random_state=0)
+    budget = WarmLogisticRegression(warm_epochs=2, random_state=0)
     for n in range(2, 200):
         rows = order[:n]
         budget.fit(X, y[rows], balanced(y[rows]), rows=rows)
     exact = liblinear(X[rows], y[rows], balanced(y[rows]))
     assert spearmanr(X @ exact.coef_.ravel(), budget.decision_function(X)).statistic > 0.99
+
+
+def test_a_fit_from_scratch_ignores_the_warm_budget(pool):
+    X, y = pool
+    est = WarmLogisticRegression(warm_epochs=1, random_state=0).fit(X, y, balanced(y))
+    assert est.converged_ and est.n_epochs_ > 1
+    est.fit(X, y, balanced(y))  # carried over: at most one pass
+    assert est.n_epochs_ == 1
 
 
 def test_rows_argument_equals_fitting_the_slice(pool):
@@ -126,7 +134,7 @@ def test_one_class_is_an_error(pool):
         WarmLogisticRegression().fit(X, y, w)
 
 
-@pytest.mark.parametrize("params, name", [({"C": 0}, "C"), ({"tol": -1}, "tol"), ({"max_epochs": 0}, "max_epochs"),
+@pytest.mark.parametrize("params, name", [({"C": 0}, "C"), ({"tol": -1}, "tol"), ({"max_epochs": 0}, "max_epochs"), ({"warm_epochs": 0}, "warm_epochs"),
                                           ({"random_state": "x"}, "random_state")])
 def test_bad_parameters_are_named(pool, params, name):
     X, y = pool
