@@ -96,3 +96,20 @@ def test_run_job_writes_order_and_metrics(tmp_path, pool):
     assert saved["records@95"] == row["records@95"] and saved["dataset"] == "pool"
     assert saved["N"] == len(pool) - 2 and "scikit-learn" in saved["versions"]
     assert len(pd.read_csv(tmp_path / "run" / "order.csv")) == len(pool)
+
+
+def test_stop_at_recall_gives_the_same_records_at_r_as_a_full_run():
+    from screener.simulate import run_metrics
+
+    pool = make_demo_pool(400, random_state=5).drop(columns=["label_abstract_screening"])
+    full = simulate(pool, seed=4, settings=SimulationSettings(stop_at_last_relevant=True))
+    part = simulate(pool, seed=4, settings=SimulationSettings(stop_at_recall=0.8))
+    assert len(part) < len(full)
+    pd.testing.assert_frame_equal(part, full.iloc[: len(part)])
+    n_relevant = int(pool["label_included"].sum())
+    m_full = run_metrics(full, len(pool))
+    m_part = run_metrics(part, len(pool), n_relevant)
+    assert m_part["records@80"] == m_full["records@80"] and m_part["R"] == m_full["R"]
+    assert m_part["records@100"] >= m_full["records@100"]  # beyond the stop: a worst case
+    with pytest.raises(ConfigError, match="stop_at_recall"):
+        simulate(pool, seed=4, settings=SimulationSettings(stop_at_recall=1.5))
