@@ -1,13 +1,15 @@
 """Retrain-and-rerank step time, and import → dedup → features at scale.
 
-    python benchmarks/bench_step.py [--data-dir ../shared/data] [--large 100000] [--repeats 7]
+    python benchmarks/bench_step.py [--data-dir ../shared/data] [--large 100000] [--large-only] [--n-jobs 2] [--repeats 7]
 
 A step is what the simulation and the session do after each label: fit the
 classifier on the labelled records, score every record, pick the next one.
 Measured on Nagtegaal_2019 (2,019 records) at several numbers of labelled
 records, and on a 100,000-record pool built from all shared pools (copies
 perturbed as in bench_import.py), where import, de-duplication and feature
-building are timed too, in a child process so its peak memory is its own.
+building are timed too, in a child process so its peak memory is its own
+(``peak_rss_mb``; ``peak_tree_rss_mb`` adds the worker processes that count
+words in parallel, sampled every 0.1 s).
 Appends one JSON line per measurement to benchmarks/results/step.jsonl.
 """
 
@@ -15,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -59,22 +63,59 @@ def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0) -> list[float
     return times
 
 
-def build_features(path: Path) -> dict:
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants (Linux /proc), in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:  # the process ended meanwhile
+            continue
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PeakTreeRss(threading.Thread):
+    """Samples the memory of this process and its children until ``stop()``."""
+
+    def __init__(self, every: float = 0.1):
+        super().__init__(daemon=True)
+        self.every, self.peak, self._stop_event = every, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, _tree_rss_mb(os.getpid()))
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return round(self.peak, 1)
+
+
+def build_features(path: Path, n_jobs: int | None = None) -> dict:
+    sampler = PeakTreeRss()
+    sampler.start()
     t0 = time.perf_counter()
     records = read_file(path)
     t_read = time.perf_counter() - t0
     groups = duplicate_groups(records)
     t_dedup = time.perf_counter() - t0 - t_read
-    X = TextFeatures().fit_transform(records)
+    X = (TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)).fit_transform(records)
     t_total = time.perf_counter() - t0
+    peak_tree = sampler.stop()
     return {"records": len(records), "read_s": round(t_read, 2), "dedup_s": round(t_dedup, 2),
             "features_s": round(t_total - t_read - t_dedup, 2), "total_s": round(t_total, 2),
             "duplicate_records": int(len(groups) - groups.nunique()), "n_features": X.shape[1],
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}, X, records
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_tree_rss_mb": peak_tree}, X, records
 
 
-def child(path: Path, repeats: int) -> None:
-    row, X, records = build_features(path)
+def child(path: Path, repeats: int, n_jobs: int | None) -> None:
+    row, X, records = build_features(path, n_jobs)
+    row["features_n_jobs"] = n_jobs
     y = records["label_included"].fillna(0).astype(int).to_numpy()
 
     times = step_times(X, y, 1000, repeats)
@@ -92,31 +133,37 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--large", type=int, default=100_000, help="records in the large pool (0: skip)")
+    ap.add_argument("--large-only", action="store_true", help="only the large pool (import, dedup, features)")
+    ap.add_argument("--n-jobs", type=int, help="TextFeatures(n_jobs) for the large pool (default: its default)")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.repeats)
+        child(args.child, args.repeats, args.n_jobs)
         return 0
     pool = args.data_dir / "Nagtegaal_2019.csv"
     if not pool.exists():
         print(f"skipped: {pool} not found (pass --data-dir)")
         return 0
-    records = read_file(pool)
-    X = TextFeatures().fit_transform(records)
-    y = records["label_included"].astype(int).to_numpy()
-    for n in (10, 100, 500, 1000, 1900):
-        times = step_times(X, y, n, args.repeats)
-        append({"benchmark": "step", "dataset": pool.stem, "records": len(y), "labelled": n,
-                "step_ms_median": round(1000 * statistics.median(times), 2), "step_ms": [round(1000 * t, 2) for t in times]})
+    if not args.large_only:
+        records = read_file(pool)
+        X = TextFeatures().fit_transform(records)
+        y = records["label_included"].astype(int).to_numpy()
+        for n in (10, 100, 500, 1000, 1900):
+            times = step_times(X, y, n, args.repeats)
+            append({"benchmark": "step", "dataset": pool.stem, "records": len(y), "labelled": n,
+                    "step_ms_median": round(1000 * statistics.median(times), 2),
+                    "step_ms": [round(1000 * t, 2) for t in times]})
     if args.large:
         from bench_import import build_table
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "large.csv"
             build_table(args.data_dir, args.large).to_csv(path, index=False)
-            out = subprocess.run([sys.executable, __file__, "--child", str(path), "--repeats", str(args.repeats)],
-                                 capture_output=True, text=True, check=True).stdout
+            cmd = [sys.executable, __file__, "--child", str(path), "--repeats", str(args.repeats)]
+            if args.n_jobs is not None:
+                cmd += ["--n-jobs", str(args.n_jobs)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             append({"benchmark": "scale", **json.loads(out.strip().splitlines()[-1])})
     return 0
 
