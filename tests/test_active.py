@@ -86,3 +86,32 @@ def test_bad_parameters_name_themselves(pool):
         ActiveLearner(query="best").fit(X, _labels(y, [0]))
     with pytest.raises(ConfigError, match="random_state"):
         ActiveLearner(random_state="seven").fit(X, _labels(y, [0]))
+    with pytest.raises(ConfigError, match="presumed_refresh"):
+        ActiveLearner(presumed_refresh=0).fit(X, _labels(y, [0]))
+    with pytest.raises(ConfigError, match="solver"):
+        ActiveLearner(solver="lbfgs").fit(X, _labels(y, [0]))
+
+
+def test_presumed_sample_is_partly_kept_and_never_labelled(pool):
+    _, _, X, y = pool
+    learner = ActiveLearner(presumed_negatives=50, presumed_refresh=0.2, random_state=0)
+    known = [int(np.flatnonzero(y == 1)[0]), int(np.flatnonzero(y == 0)[0])]
+    learner.fit(X, _labels(y, known))
+    last = set(learner.presumed_.tolist())
+    for j in np.random.default_rng(0).permutation(len(y))[:40]:
+        known.append(int(j))
+        labels = _labels(y, known)
+        learner.fit(X, labels)
+        now = set(learner.presumed_.tolist())
+        assert len(now) == 50 and all(labels[r] == UNLABELLED for r in now)
+        assert len(now & last) >= 50 - 10 - 1  # 20% new, plus the record just labelled
+        last = now
+
+
+def test_solvers_agree(pool):
+    """The warm-started solver and scikit-learn's liblinear rank the pool alike."""
+    _, _, X, y = pool
+    labels = _labels(y, np.r_[np.flatnonzero(y == 1)[:5], np.flatnonzero(y == 0)[:60]])
+    a = ActiveLearner(presumed_negatives=0, solver="cd", random_state=0).fit(X, labels).margins(X)
+    b = ActiveLearner(presumed_negatives=0, solver="liblinear", random_state=0).fit(X, labels).margins(X)
+    assert np.corrcoef(a, b)[0, 1] > 0.999
