@@ -8,7 +8,11 @@ asreview_env.sh) and screener's default, alternately, from the same priors (seed
 the wall time of the whole simulation, features included, measured from inside
 the process (ASReview: its runner's wall_s; screener: simulate()). The ratio of
 medians is reported; both ran on the same machine in the same run, so load
-affects both. Appends a JSON line per pool to benchmarks/results/speed.jsonl.
+affects both. screener's retrain-and-rerank steps are timed inside the same
+runs: a step is the time between two picks (fit, score every record, choose the
+next), read from ``simulate``'s progress callback; the JSON line has their median
+over each run and over the steps with 0-500, 500-1000, 1000-1500 and 1500+
+records labelled. Appends a JSON line per pool to benchmarks/results/speed.jsonl.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -32,6 +38,18 @@ from screener.readers import read_file  # noqa: E402
 from screener.simulate import simulate  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "speed.jsonl"
+
+
+def step_summary(steps: list[np.ndarray]) -> dict:
+    """Median step time (ms) per run, and over all runs by number of records labelled."""
+    bands = {}
+    for lo, hi in ((0, 500), (500, 1000), (1000, 1500), (1500, None)):
+        sel = np.concatenate([s[lo:hi] for s in steps])
+        if len(sel):
+            bands[f"{lo}-{hi or ''}"] = round(1000 * float(np.median(sel)), 2)
+    return {"step_ms_median_per_run": [round(1000 * float(np.median(s)), 2) for s in steps],
+            "step_ms_median": round(1000 * float(np.median(np.concatenate(steps))), 2),
+            "step_ms_median_by_labelled": bands}
 
 
 def main() -> int:
@@ -53,19 +71,22 @@ def main() -> int:
             print(f"skipped: {path} not found")
             continue
         records = read_file(path)
-        ours, theirs = [], []
+        ours, theirs, steps = [], [], []
         for seed in range(args.repeats):
             priors = draw_priors(records, seed, "label_included")
             if with_asreview:
                 with tempfile.TemporaryDirectory() as tmp:
                     theirs.append(run_asreview(path, "label_included", priors, seed, tmp)["wall_s"])
+            ticks: list[float] = []
             t0 = time.perf_counter()
-            simulate(records, seed=seed, prior_ids=priors)
+            simulate(records, seed=seed, prior_ids=priors, progress=lambda i, n: ticks.append(time.perf_counter()))
             ours.append(time.perf_counter() - t0)
+            steps.append(np.diff(ticks))
             print(f"{name} seed {seed}: screener {ours[-1]:.1f} s" + (f", asreview {theirs[-1]:.1f} s" if theirs else ""),
                   flush=True)
         row = {"benchmark": "speed", "dataset": name, "records": len(records), "repeats": args.repeats,
                "screener_s": [round(t, 2) for t in ours], "screener_median_s": round(statistics.median(ours), 2),
+               **step_summary(steps),
                "versions": library_versions(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
         if theirs:
             row.update(asreview_s=[round(t, 2) for t in theirs], asreview_median_s=round(statistics.median(theirs), 2),

@@ -31,6 +31,8 @@ is liblinear's: stop after a pass in which no dual gradient exceeded ``tol``.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 import scipy.sparse as sp
@@ -72,14 +74,14 @@ def _start(indptr, indices, data, rows, y, C, w0, warm, alpha, alpha_c, w, xtx):
 
 @numba.njit(cache=True, nogil=True)
 def _carry_over(indptr, indices, data, rows, y, C, prev_rows, pool_alpha, pool_y, pool_xtx, mark,
-                alpha, alpha_c, xtx, w):  # pragma: no cover - compiled
+                alpha, alpha_c, xtx, w, fresh):  # pragma: no cover - compiled
     """Start a fit from the last one's dual variables, kept per pool row (``pool_alpha``, ``pool_y``;
     ``w`` = Σ pool_alpha_r pool_y_r x_r on entry).
 
     A row fitted last time with the same label keeps its α (brought inside its new (0, C_i));
     a row new to the fit, or relabelled, starts from α_i = C_i σ(−y_i w·x_i) under the last
-    model; a row left out now takes its term out of ``w``. Only changed rows are touched,
-    so the cost is a small share of a pass when one label is added.
+    model (and is flagged in ``fresh``); a row left out now takes its term out of ``w``. Only
+    changed rows are touched, so the cost is a small share of a pass when one label is added.
     """
     nf = w.shape[0] - 1
     n = rows.shape[0]
@@ -89,7 +91,8 @@ def _carry_over(indptr, indices, data, rows, y, C, prev_rows, pool_alpha, pool_y
     for i in range(n):
         r = rows[i]
         xtx[i] = pool_xtx[r]
-        if pool_y[r] == y[i]:
+        fresh[i] = pool_y[r] != y[i]
+        if not fresh[i]:
             alpha[i] = pool_alpha[r]
         else:
             m = w[nf]
@@ -231,7 +234,8 @@ class WarmLogisticRegression:
         passes its ``tol`` to liblinear the same way; 1e-4 is its default).
     max_epochs : most passes over the rows per fit (liblinear's ``max_iter``).
     warm_epochs : most passes of a fit that carries on from the last fit on the same matrix
-        (``None``: ``max_epochs``). Stopping there before ``tol`` is met leaves the rest of the
+        (``None``: ``max_epochs``); a share in (0, 1) makes one partial pass: the rows new to the
+        fit (or relabelled), then that share of the others, drawn at random. Stopping there before ``tol`` is met leaves the rest of the
         work to the next fit, which starts from this one's dual variables. A fit from scratch
         always runs to ``tol`` (or ``max_epochs``).
     warm_start : start each fit from the previous fit's model (see the module docstring);
@@ -242,7 +246,8 @@ class WarmLogisticRegression:
 
     Attributes
     ----------
-    coef_ : (n_features,) float64 weights.  intercept_ : float.
+    coef_ : (n_features,) float64 weights (a view that the next fit on the same matrix overwrites:
+        copy it to keep it).  intercept_ : float.
     n_epochs_ : passes over the rows the last fit made.  converged_ : whether it met ``tol``.
     """
 
@@ -264,8 +269,9 @@ class WarmLogisticRegression:
             raise ConfigError(f"tol must be > 0, got {self.tol!r}")
         if not (isinstance(self.max_epochs, (int, np.integer)) and self.max_epochs >= 1):
             raise ConfigError(f"max_epochs must be an int >= 1, got {self.max_epochs!r}")
-        if self.warm_epochs is not None and not (isinstance(self.warm_epochs, (int, np.integer)) and self.warm_epochs >= 1):
-            raise ConfigError(f"warm_epochs must be an int >= 1 or None, got {self.warm_epochs!r}")
+        we = self.warm_epochs
+        if we is not None and not (isinstance(we, (int, float, np.number)) and (0 < we < 1 or we == int(we) >= 1)):
+            raise ConfigError(f"warm_epochs must be a whole number >= 1, a share in (0, 1), or None; got {we!r}")
         rs = self.random_state
         if isinstance(rs, np.random.Generator):
             self.rng_ = rs
@@ -307,10 +313,12 @@ class WarmLogisticRegression:
         alpha, alpha_c, xtx = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
         pool = self._pool_state(X) if self.warm_start else None
         carried = warm = pool is not None and pool["prev_rows"] is not None
+        budget = self.max_epochs if not carried or self.warm_epochs is None else min(self.warm_epochs, self.max_epochs)
         if carried:
             w = pool["w"]
+            fresh = np.empty(len(rows), dtype=np.bool_)
             _carry_over(indptr, indices, data, rows, ys, C, pool["prev_rows"], pool["alpha"], pool["y"], pool["xtx"],
-                        pool["mark"], alpha, alpha_c, xtx, w)
+                        pool["mark"], alpha, alpha_c, xtx, w, fresh)
             pool["fits"] += 1
             if pool["fits"] % _REFRESH_EVERY == 0:  # no drift from thousands of small updates
                 _w_from_alpha(indptr, indices, data, rows, ys, alpha, w)
@@ -323,17 +331,26 @@ class WarmLogisticRegression:
             w = np.empty(X.shape[1] + 1)
             _start(indptr, indices, data, rows, ys, C, w0, warm, alpha, alpha_c, w, xtx)
 
-        # liblinear starts Newton's inner tolerance loose and tightens it as passes get cheap;
-        # next to the optimum (warm start) the Newton steps are precise from the first pass.
+        n_last = len(rows)  # rows visited by the last pass: a fractional budget visits part of them
+        if carried and budget < 1:
+            new = np.flatnonzero(fresh)
+            old = np.flatnonzero(~fresh)
+            n_last = min(len(rows), len(new) + math.ceil(budget * len(old)))
+
+        # liblinear starts Newton's inner tolerance loose and tightens it as passes get cheap. A
+        # warm start run to tol is next to the optimum: precise steps from the first pass. Under a
+        # pass budget the next fit carries on anyway, and loose steps are the cheaper tracking.
         innereps_min = min(1e-8, self.tol)
-        innereps = max(innereps_min, 0.1 * self.tol) if warm else 1e-2
-        budget = self.max_epochs if not carried or self.warm_epochs is None else min(self.warm_epochs, self.max_epochs)
+        innereps = max(innereps_min, 0.1 * self.tol) if warm and budget == self.max_epochs else 1e-2
         epoch, converged = 0, False
         while epoch < budget:
-            order = self.rng_.permutation(len(rows))
+            if n_last < len(rows):  # the new rows, then a random share of the others
+                order = np.concatenate([new, self.rng_.choice(old, n_last - len(new), replace=False)])
+            else:
+                order = self.rng_.permutation(len(rows))
             gmax, newton_iter = _epoch(indptr, indices, data, rows, ys, C, alpha, alpha_c, w, xtx, order, innereps)
             epoch += 1
-            if gmax < self.tol:
+            if gmax < self.tol and n_last == len(rows):
                 converged = True
                 break
             if newton_iter <= len(rows) // 10:
@@ -345,7 +362,7 @@ class WarmLogisticRegression:
             pool["y"][rows] = ys
             pool["prev_rows"] = rows
             pool["w"] = w
-        self.coef_ = w[:-1].copy()
+        self.coef_ = w[:-1] if pool is not None else w[:-1].copy()  # with a pool state: a view, valid until the next fit
         self.intercept_ = float(w[-1])
         self.n_epochs_ = epoch
         self.converged_ = converged

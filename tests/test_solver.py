@@ -134,7 +134,7 @@ def test_one_class_is_an_error(pool):
         WarmLogisticRegression().fit(X, y, w)
 
 
-@pytest.mark.parametrize("params, name", [({"C": 0}, "C"), ({"tol": -1}, "tol"), ({"max_epochs": 0}, "max_epochs"), ({"warm_epochs": 0}, "warm_epochs"),
+@pytest.mark.parametrize("params, name", [({"C": 0}, "C"), ({"tol": -1}, "tol"), ({"max_epochs": 0}, "max_epochs"), ({"warm_epochs": 0}, "warm_epochs"), ({"warm_epochs": 1.5}, "warm_epochs"),
                                           ({"random_state": "x"}, "random_state")])
 def test_bad_parameters_are_named(pool, params, name):
     X, y = pool
@@ -170,3 +170,17 @@ def test_relabelled_and_dropped_rows_are_carried_over_exactly(pool):
         warm.fit(X, yn, wn, rows=rows)
         cold = WarmLogisticRegression(tol=TIGHT, warm_start=False, random_state=0).fit(X[rows], yn, wn)
         np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-5 * np.abs(cold.coef_).max())
+
+
+def test_a_partial_pass_visits_the_new_rows_and_tracks_the_exact_fit(pool):
+    X, y = pool
+    order = np.random.default_rng(3).permutation(len(y))
+    order = np.r_[order[y[order] == 1][:1], order[y[order] == 0][:1], order]
+    order = order[np.sort(np.unique(order, return_index=True)[1])]
+    half = WarmLogisticRegression(warm_epochs=0.5, random_state=0)
+    for n in range(2, 200):
+        rows = order[:n]
+        half.fit(X, y[rows], balanced(y[rows]), rows=rows)
+        assert half.n_epochs_ == 1 and not half.converged_ or n == 2
+    exact = liblinear(X[rows], y[rows], balanced(y[rows]))
+    assert spearmanr(X @ exact.coef_.ravel(), half.decision_function(X)).statistic > 0.99
