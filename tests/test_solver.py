@@ -72,16 +72,19 @@ def test_sequential_warm_fits_match_cold_fits_and_liblinear(pool):
     assert sum(epochs_warm) < 0.8 * sum(epochs_cold)
 
 
-def test_a_few_passes_from_the_last_model_track_the_exact_fit(pool):
-    """With a pass budget for carried-over fits (``warm_epochs``) the model stays close to the exact one."""
+@pytest.mark.parametrize("warm_epochs", [2, 0.5])
+def test_a_pass_budget_tracks_the_exact_fit(pool, warm_epochs):
+    """With a pass budget for carried-over fits (``warm_epochs``; 0.5: one partial pass over the
+    new rows and half the others) the model stays close to the exact one."""
     X, y = pool
     order = np.random.default_rng(2).permutation(len(y))
     order = np.r_[order[y[order] == 1][:1], order[y[order] == 0][:1], order]
     order = order[np.sort(np.unique(order, return_index=True)[1])]
-    budget = WarmLogisticRegression(warm_epochs=2, random_state=0)
+    budget = WarmLogisticRegression(warm_epochs=warm_epochs, random_state=0)
     for n in range(2, 200):
         rows = order[:n]
         budget.fit(X, y[rows], balanced(y[rows]), rows=rows)
+        assert n == 2 or budget.n_epochs_ == max(1, int(warm_epochs))
     exact = liblinear(X[rows], y[rows], balanced(y[rows]))
     assert spearmanr(X @ exact.coef_.ravel(), budget.decision_function(X)).statistic > 0.99
 
@@ -170,17 +173,3 @@ def test_relabelled_and_dropped_rows_are_carried_over_exactly(pool):
         warm.fit(X, yn, wn, rows=rows)
         cold = WarmLogisticRegression(tol=TIGHT, warm_start=False, random_state=0).fit(X[rows], yn, wn)
         np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-5 * np.abs(cold.coef_).max())
-
-
-def test_a_partial_pass_visits_the_new_rows_and_tracks_the_exact_fit(pool):
-    X, y = pool
-    order = np.random.default_rng(3).permutation(len(y))
-    order = np.r_[order[y[order] == 1][:1], order[y[order] == 0][:1], order]
-    order = order[np.sort(np.unique(order, return_index=True)[1])]
-    half = WarmLogisticRegression(warm_epochs=0.5, random_state=0)
-    for n in range(2, 200):
-        rows = order[:n]
-        half.fit(X, y[rows], balanced(y[rows]), rows=rows)
-        assert half.n_epochs_ == 1 and not half.converged_ or n == 2
-    exact = liblinear(X[rows], y[rows], balanced(y[rows]))
-    assert spearmanr(X @ exact.coef_.ravel(), half.decision_function(X)).statistic > 0.99
