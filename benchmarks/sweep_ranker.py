@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 from joblib import Parallel, delayed
 
 ROOT = Path(__file__).resolve().parents[1]

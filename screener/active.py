@@ -14,18 +14,10 @@ import sklearn
 from screener.errors import ConfigError
 from screener.model import calibrated_proba, class_weights, make_classifier
 from screener.query import make_query_strategy
+from screener.seeding import check_random_state
 from screener.solver import WarmLogisticRegression
 
 UNLABELLED = -1
-
-
-def check_random_state(random_state) -> np.random.Generator:
-    """One ``numpy.random.Generator`` from a seed, ``None`` or a generator (passed through)."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or isinstance(random_state, (int, np.integer)):
-        return np.random.default_rng(random_state)
-    raise ConfigError(f"random_state must be an int, None or a numpy Generator, got {random_state!r}")
 
 
 class ActiveLearner:

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.active import UNLABELLED, ActiveLearner, check_random_state
+from screener.active import UNLABELLED, ActiveLearner
 from screener.criteria import Criteria
 from screener.errors import ConfigError, DataError, ScreenerError
 from screener.features import TextFeatures
 from screener.metrics import DEFAULT_METRICS, evaluate_order
 from screener.model import library_versions
+from screener.seeding import check_random_state
 
 DEFAULT_LABEL = "label_included"
 

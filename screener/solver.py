@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from screener.errors import ConfigError
+from screener.seeding import check_random_state
 
 _MAX_INNER = 100  # Newton steps per coordinate (liblinear's max_inner_iter)
 _ETA = 0.1  # shrink factor when a Newton step leaves (0, C) (ξ in the paper)
@@ -272,13 +273,7 @@ class WarmLogisticRegression:
         we = self.warm_epochs
         if we is not None and not (isinstance(we, (int, float, np.number)) and (0 < we < 1 or we == int(we) >= 1)):
             raise ConfigError(f"warm_epochs must be a whole number >= 1, a share in (0, 1), or None; got {we!r}")
-        rs = self.random_state
-        if isinstance(rs, np.random.Generator):
-            self.rng_ = rs
-        elif rs is None or isinstance(rs, (int, np.integer)):
-            self.rng_ = np.random.default_rng(rs)
-        else:
-            raise ConfigError(f"random_state must be an int, None or a numpy Generator, got {rs!r}")
+        self.rng_ = check_random_state(self.random_state)
 
     def fit(self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None, *,
             rows: np.ndarray | None = None) -> "WarmLogisticRegression":
