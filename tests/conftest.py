@@ -41,3 +41,15 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     finally:
         sys.argv = old_argv
     return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def store(template, tmp_path):
+    """A fresh copy of the test module's ``template`` project, opened (modules define ``template``)."""
+    import shutil
+
+    from screener.store import Store
+
+    s = Store.open(shutil.copytree(template, tmp_path / "review"))
+    yield s
+    s.close()

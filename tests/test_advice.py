@@ -28,13 +28,6 @@ def template(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture
-def store(template, tmp_path):
-    s = Store.open(shutil.copytree(template, tmp_path / "review"))
-    yield s
-    s.close()
-
-
 def _ledger(store: Store, n_include: int, n_exclude: int) -> list[int]:
     ids = [int(i) for i in store.records()["id"]]
     for i in ids[:n_include]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ def template(tmp_path_factory) -> Path:
     init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
     import_files(folder, [DEMO / "update_search.ris"])  # 165 records: small and fast
     return folder
-
-
-@pytest.fixture
-def store(template, tmp_path):
-    s = Store.open(shutil.copytree(template, tmp_path / "review"))
-    yield s
-    s.close()
 
 
 def _session(store: Store, reviewer: str = "ann", background: bool = False) -> Session:
