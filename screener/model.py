@@ -44,21 +44,25 @@ def make_classifier(*, C: float = 1.0, tol: float = 1e-4, random_state: int | No
 def class_weights(y: np.ndarray, positive_weight: float | str) -> tuple[float, float]:
     """(weight of a relevant example, weight of an irrelevant one).
 
-    ``"balanced"`` gives both classes the same total weight (scikit-learn's rule);
-    a number ``w`` gives the relevant class ``w`` times the irrelevant class's total.
+    A number ``w`` gives the relevant class ``w`` times the irrelevant class's total weight
+    (ASReview's ``balanced`` sampler's ``ratio``); ``"balanced"`` is ``w = 1``, scikit-learn's
+    rule. Either way the weights add up to the number of examples, so that ``C`` means the
+    same at every class weight.
     """
     n_pos = max(int((y == 1).sum()), 1)
     n_neg = max(int((y == 0).sum()), 1)
     n = n_pos + n_neg
     if positive_weight == "balanced":
-        return n / (2 * n_pos), n / (2 * n_neg)
-    try:
-        w = float(positive_weight)
-    except (TypeError, ValueError):
-        raise ConfigError(f"class_weight must be 'balanced' or a number, got {positive_weight!r}") from None
-    if not w > 0:
-        raise ConfigError(f"class_weight must be > 0, got {w!r}")
-    return w * n_neg / n_pos, 1.0
+        w = 1.0
+    else:
+        try:
+            w = float(positive_weight)
+        except (TypeError, ValueError):
+            raise ConfigError(f"class_weight must be 'balanced' or a number, got {positive_weight!r}") from None
+        if not w > 0:
+            raise ConfigError(f"class_weight must be > 0, got {w!r}")
+    w_neg = n / ((w + 1) * n_neg)
+    return w * n_neg / n_pos * w_neg, w_neg
 
 
 def calibrated_proba(margins: np.ndarray, w_pos: float, w_neg: float) -> np.ndarray:

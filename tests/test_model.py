@@ -17,6 +17,8 @@ def test_numeric_weight_scales_the_relevant_class_total():
     y = np.array([1] * 2 + [0] * 8)
     w_pos, w_neg = class_weights(y, 3.0)
     assert (w_pos * 2) / (w_neg * 8) == pytest.approx(3.0)
+    assert w_pos * 2 + w_neg * 8 == pytest.approx(10)  # weights add up to the examples: C keeps its meaning
+    assert class_weights(y, 1.0) == pytest.approx(class_weights(y, "balanced"))
     with pytest.raises(ConfigError, match="class_weight"):
         class_weights(y, "heavy")
 
