@@ -62,7 +62,7 @@ class ActiveLearner:
     def __init__(
         self,
         *,
-        C: float = 1.0,
+        C: float = 4.0,
         class_weight: float | str = "balanced",
         query: str = "max",
         random_share: float = 0.05,

@@ -16,20 +16,24 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from screener.errors import ConfigError, DataError
 from screener.wordcounts import count_matrix
 
-TEXT_COLUMNS = ("title", "abstract", "keywords")
+TEXT_COLUMNS = ("title", "abstract", "keywords")  # the text fields a record can have, in this order
+# Keywords are left out by default: many pools have them for some records only (SYNERGY: 36-89%),
+# and with them the ranking fell behind on such pools (README, "How the defaults were chosen").
+DEFAULT_FIELDS = ("title", "abstract")
 # With n_jobs > 1, pools from this size count their words in that many processes; below
 # it, starting them costs more than it saves (simulations build ~2,000-record pools often).
 PARALLEL_FROM = 20_000
 
 
-def record_text(records: pd.DataFrame) -> pd.Series:
-    """Title, abstract and keywords of each record joined into one string.
+def record_text(records: pd.DataFrame, fields: tuple[str, ...] = DEFAULT_FIELDS) -> pd.Series:
+    """The text ``fields`` of each record (title and abstract by default; any of ``TEXT_COLUMNS``)
+    joined into one string.
 
-    Records without an abstract are ranked on their title (and keywords).
+    Records without an abstract are ranked on their title.
     """
-    present = [c for c in TEXT_COLUMNS if c in records.columns]
+    present = [c for c in fields if c in records.columns]
     if not present:
-        raise DataError("the records have no title, abstract or keywords column")
+        raise DataError(f"the records have none of the text columns {', '.join(fields)}")
     parts = [records[c].fillna("").astype(str) for c in present]
     text = parts[0]
     for p in parts[1:]:
@@ -45,6 +49,8 @@ class TextFeatures:
     is ``TfidfVectorizer``'s, bit for bit; for 1- and 2-grams the words are counted
     by ``screener.wordcounts`` (same result, two to three times faster).
 
+    fields : the record columns whose text is used, any of ``TEXT_COLUMNS``; title and
+        abstract by default (keywords, where a pool has them for every record, can be added).
     n_jobs : processes counting the words of a pool of ``PARALLEL_FROM`` records or
         more (joblib's meaning: ``None`` one unless in a ``joblib.parallel_config``,
         -1 every core). One by default: on two cores a second process saves little
@@ -61,6 +67,7 @@ class TextFeatures:
         max_df: int | float = 0.95,
         sublinear_tf: bool = True,
         max_features: int | None = None,
+        fields: tuple[str, ...] = DEFAULT_FIELDS,
         n_jobs: int | None = None,
     ):
         self.ngram_range = ngram_range
@@ -68,6 +75,7 @@ class TextFeatures:
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.max_features = max_features
+        self.fields = fields
         self.n_jobs = n_jobs
 
     def _check_params(self) -> None:
@@ -80,6 +88,8 @@ class TextFeatures:
                 raise ConfigError(f"{name} as a share must be in (0, 1], got {v!r}")
             if isinstance(v, int) and v < 1:
                 raise ConfigError(f"{name} as a count must be >= 1, got {v!r}")
+        if isinstance(self.fields, str) or not self.fields or not set(self.fields) <= set(TEXT_COLUMNS):
+            raise ConfigError(f"fields must be a non-empty list of {', '.join(TEXT_COLUMNS)}, got {self.fields!r}")
         if self.n_jobs == 0:
             raise ConfigError("n_jobs must not be 0 (use 1 for one process, -1 for every core)")
 
@@ -113,7 +123,7 @@ class TextFeatures:
 
     def fit_transform(self, records: pd.DataFrame | pd.Series) -> sp.csr_matrix:
         self._check_params()
-        texts = records if isinstance(records, pd.Series) else record_text(records)
+        texts = records if isinstance(records, pd.Series) else record_text(records, tuple(self.fields))
         if len(texts) == 0:
             raise DataError("the pool is empty: there are no records to build features from")
         docs = texts.tolist()
@@ -132,8 +142,8 @@ class TextFeatures:
         if not hasattr(self, "vectorizer_"):
             raise ConfigError("TextFeatures is not fitted yet: call fit_transform on the pool first")
         if isinstance(records, pd.DataFrame):
-            records = record_text(records)
+            records = record_text(records, tuple(self.fields))
         return sp.csr_matrix(self.vectorizer_.transform(list(records)))
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("ngram_range", "min_df", "max_df", "sublinear_tf", "max_features")}
+        return {k: getattr(self, k) for k in ("ngram_range", "min_df", "max_df", "sublinear_tf", "max_features", "fields")}

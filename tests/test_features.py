@@ -16,10 +16,25 @@ def _records():
     })
 
 
-def test_text_joins_title_abstract_keywords_and_keeps_title_only_records():
+def test_text_joins_title_and_abstract_and_keeps_title_only_records():
     text = record_text(_records())
-    assert text[0] == "Peer support in recovery Interviews with peers. peer; qualitative"
+    assert text[0] == "Peer support in recovery Interviews with peers."
+    assert record_text(_records(), ("title", "abstract", "keywords"))[0].endswith("peer; qualitative")
     assert text[1] == "Opioid agonist treatment"
+
+
+def test_fields_choose_the_text_columns():
+    recs = _records()
+    assert record_text(recs, ("title", "abstract"))[0] == "Peer support in recovery Interviews with peers."
+    feats = TextFeatures(fields=("title", "abstract"))
+    feats.fit_transform(recs)
+    assert "qualitative" not in feats.vectorizer_.vocabulary_
+    with_keywords = TextFeatures(fields=("title", "abstract", "keywords"))
+    with_keywords.fit_transform(recs)
+    assert "qualitative" in with_keywords.vectorizer_.vocabulary_
+    for bad in ("title", (), ("title", "authors")):
+        with pytest.raises(ConfigError, match="fields"):
+            TextFeatures(fields=bad).fit_transform(recs)
 
 
 def test_features_are_l2_normalised_rows_over_the_whole_pool():
