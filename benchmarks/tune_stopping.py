@@ -8,8 +8,8 @@ Every setting in ``GRID`` (a ``screener:...`` rule spec) is replayed on every or
 τ = 0.95 with screener's own replay (``screener.stopping.evaluate.evaluate_order_rules``: checked
 every 5 records, random-check records counted as effort). One JSON line per (orders folder,
 setting) with its per-run rows goes to results/tune_stopping.jsonl; settings already there for
-the same orders folder and targets are skipped, so a new --orders folder (regenerated orders)
-is a new sweep.
+the same orders (folder and a fingerprint of its order files' contents) and targets are
+skipped, so regenerated orders in the same folder are a new sweep.
 
 The report picks the setting by leave-one-pool-out: for each held-out pool, the setting with
 the least mean excess effort among those with reliability >= 0.95 and Wilson lower bound >= 0.90
@@ -20,6 +20,7 @@ Written to results/tune_stopping.md.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import sys
@@ -42,13 +43,14 @@ RELIABILITY, WILSON_LO = 0.95, 0.90
 
 
 def grid() -> list[str]:
-    """The settings swept: the ranked test's bias, the run it needs (records and share of the pool),
-    the share of the pool left that is screened to the end rather than stopped on, and the check sample."""
-    specs = ["screener"]  # the current defaults first
-    for bias, min_run, run_share, finish, check in itertools.product(
-            (3, 4, 5, 7), (30, 50, 75, 100), (0.0, 0.05), (0.0, 0.1, 0.15, 0.2), ("0.02/10", "0")):
+    """The settings swept: the ranked test's bias, the run it needs, the sparse stretch that also
+    counts as quiet, the share of the pool left that is screened to the end rather than stopped
+    on, and the check sample. (``run_share`` 0.05 was swept on earlier orders and never beat 0.)"""
+    specs = []  # the defaults are one of these; a bare "screener" would name different settings over time
+    for bias, min_run, sparse, finish, check in itertools.product(
+            (4, 5, 7), (30, 40, 50, 75), (0, 1.5, 2), (0.0, 0.1, 0.15, 0.2), ("0.02/10", "0")):
         share, _, cmin = check.partition("/")
-        spec = (f"screener:bias={bias},min_run={min_run},run_share={run_share},finish_share={finish},"
+        spec = (f"screener:bias={bias},min_run={min_run},sparse_run={sparse},finish_share={finish},"
                 f"check_share={share}" + (f",check_min={cmin}" if cmin else ""))
         specs.append(spec)
     return specs
@@ -91,13 +93,26 @@ def _order_rows(path: str, pool: str, seed: int, specs: list[str], targets: list
         recommended.ranked_p_values = ranked_p_values
 
 
-def done_specs(orders_dir: Path, targets: list[float]) -> set[str]:
+def fingerprint(runs: list[tuple[str, int, Path]]) -> str:
+    """A digest of the order files' contents: the same folder regenerated is a different sweep."""
+    digest = hashlib.sha1()
+    for pool, seed, path in runs:
+        digest.update(f"{pool}/{seed}\n".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _same_orders(rec: dict, args) -> bool:
+    return rec.get("orders") == str(args.orders) and rec.get("orders_sha1") == args.fingerprint
+
+
+def done_specs(args, targets: list[float]) -> set[str]:
     if not OUT.exists():
         return set()
     done = set()
     for line in OUT.read_text().splitlines():
         rec = json.loads(line)
-        if rec.get("orders") == str(orders_dir) and rec.get("targets") == targets:
+        if _same_orders(rec, args) and rec.get("targets") == targets:
             done.add(rec["spec"])
     return done
 
@@ -108,9 +123,9 @@ def sweep(args) -> None:
     from screener.stopping import parse_rules
 
     targets = [float(t) for t in args.targets.split(",")]
-    specs = [s for s in parse_rules(args.specs.split(";") if args.specs else grid())
-             if s not in done_specs(args.orders, targets)]
-    runs = orders(args.orders, args.seeds)
+    done = done_specs(args, targets)
+    specs = [s for s in parse_rules(args.specs.split(";") if args.specs else grid()) if s not in done]
+    runs = args.runs
     print(f"{len(specs)} settings to replay on {len(runs)} orders", file=sys.stderr)
     for start in range(0, len(specs), args.batch):
         batch = specs[start:start + args.batch]
@@ -121,7 +136,8 @@ def sweep(args) -> None:
         rows = pd.DataFrame([r for rs in results for r in rs])
         for spec, g in rows.groupby("rule", sort=False):
             keep = g[["pool", "seed", "target", "reached", "recall", "effort", "excess", "sampled"]]
-            append_jsonl(OUT, {"spec": spec, "orders": str(args.orders), "targets": targets, "commit": git_commit(),
+            append_jsonl(OUT, {"spec": spec, "orders": str(args.orders), "orders_sha1": args.fingerprint,
+                               "targets": targets, "commit": git_commit(),
                                "n_runs": int(len(g) / len(targets)), "wall_s": round(wall / len(batch), 1),
                                "summary": _brief(g), "rows": keep.to_dict("list")})
 
@@ -135,15 +151,15 @@ def _brief(rows: pd.DataFrame) -> dict:
             for t, r, e in zip(s["target"], s["reliability"], s["excess"])}
 
 
-def load(orders_dir: Path) -> pd.DataFrame:
-    """Per-run rows of every setting swept on ``orders_dir`` (latest line per setting)."""
+def load(args) -> pd.DataFrame:
+    """Per-run rows of every setting swept on these orders (latest line per setting)."""
     by_spec = {}
     for line in OUT.read_text().splitlines():
         rec = json.loads(line)
-        if rec.get("orders") == str(orders_dir):
+        if _same_orders(rec, args) and rec["spec"] != "screener":  # bare: whatever the defaults were then
             by_spec[rec["spec"]] = pd.DataFrame(rec["rows"]).assign(rule=rec["spec"], guaranteed=False)
     if not by_spec:
-        raise SystemExit(f"no sweep results for {orders_dir} in {OUT}")
+        raise SystemExit(f"no sweep results for the orders in {args.orders} (fingerprint {args.fingerprint}) in {OUT}")
     return pd.concat(by_spec.values(), ignore_index=True)
 
 
@@ -183,12 +199,12 @@ def report(args) -> None:
     from screener.stopping.evaluate import wilson_interval
 
     target = 0.95
-    rows = load(args.orders)
+    rows = load(args)
     t = table(rows, target)
     ok = eligible(t)
     picks, held = leave_one_pool_out(rows, target)
     lines = ["# Tuning the recommended stopping rule (`screener`)\n",
-             f"\nOrders: `{args.orders}` ({rows[['pool', 'seed']].drop_duplicates().shape[0]} runs, "
+             f"\nOrders: `{args.orders}` (fingerprint {args.fingerprint}; {rows[['pool', 'seed']].drop_duplicates().shape[0]} runs, "
              f"{rows['pool'].nunique()} pools); {len(t)} settings at τ = {target:g}; commit {git_commit()}.",
              f"\nEligible: reliability ≥ {RELIABILITY} and Wilson lower bound ≥ {WILSON_LO}; among them, least mean "
              "excess effort. Command: `python benchmarks/tune_stopping.py sweep|report --orders "
@@ -208,8 +224,7 @@ def report(args) -> None:
         lines.append("\n")
     lines += ["\n## In sample (all pools)\n", "\n| setting | reliability [Wilson 95%] | excess effort |",
               "\n|---|--:|--:|"]
-    shown = pd.concat([ok.head(15), t.loc[[s for s in ("screener",) if s in t.index]],
-                       t.sort_values("excess").head(10)])
+    shown = pd.concat([ok.head(15), t.sort_values("excess").head(10)])
     for spec, r in shown[~shown.index.duplicated()].iterrows():
         mark = " (eligible)" if spec in ok.index else ""
         lines.append(f"\n| `{spec}`{mark} | {_fmt(r)} |")
@@ -240,8 +255,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n-jobs", type=int, default=1)
     args = ap.parse_args(argv)
     args.seeds = list(parse_seeds(args.seeds))
-    orders = args.orders.resolve()  # one key per folder, however it was spelled
-    args.orders = orders.relative_to(HERE.parent) if orders.is_relative_to(HERE.parent) else orders
+    folder = args.orders.resolve()  # one key per folder, however it was spelled
+    args.orders = folder.relative_to(HERE.parent) if folder.is_relative_to(HERE.parent) else folder
+    args.runs = orders(args.orders, args.seeds)
+    args.fingerprint = fingerprint(args.runs)
     (sweep if args.step == "sweep" else report)(args)
 
 

@@ -58,7 +58,7 @@ def test_state_uses_first_position_and_current_label(store):
 
 def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
     ids = _ledger(store, 5, 130)
-    advice = stopping_advice(store, rules=["screener:min_run=100,finish_share=0"])  # a small pool: no finishing
+    advice = stopping_advice(store, rules=["screener:min_run=100,finish_share=0,check_share=0.02"])  # a small pool: no finishing
     req = advice.request("screener")
     assert req is not None and req.n == 10 and "random check" in req.why
     drawn = draw_sample(store, req.n)

@@ -177,7 +177,7 @@ def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
     for i in ids[5:135]:  # a long run of excludes: the recommended rule's ranked test passes
         store.add_decision(i, "exclude", reviewer="ann")
     # a small pool: without finish_share the rule would screen the last fifth to the end instead
-    s = Session(store, load_pool(store), reviewer="ann", background=False, stopping_rule="screener:finish_share=0")
+    s = Session(store, load_pool(store), reviewer="ann", background=False, stopping_rule="screener:finish_share=0,check_share=0.02")
     view = s.view()
     assert "random check: the 'screener' stopping rule asks for 10 random records" in view.notice
     assert view.record["random_check"] and view.record["record_id"] not in ids[:135]

@@ -323,7 +323,18 @@ def test_recommended_finish_share_screens_a_small_rest_to_the_end():
     assert rule.verdict(as_state(np.r_[labels, np.zeros(370, np.int8)], 1000), target=0.9).stop  # the end
 
 
-@pytest.mark.parametrize("spec, word", [("screener:run_share=1.5", "run_share"), ("screener:finish_share=-0.1", "finish_share"),
+def test_recommended_sparse_run_lets_one_straggler_not_restart_the_run():
+    # 30 relevant, 500 irrelevant, one straggler, 40 irrelevant: 40 in a row is short of 50
+    labels = seq((1, 30), (0, 500), (1, 1), (0, 40))
+    strict = make_rule("screener:min_run=50,check_share=0")
+    assert not strict.verdict(as_state(labels, 1000), target=0.9).stop
+    sparse = make_rule("screener:min_run=50,sparse_run=1.5,check_share=0")  # <= 1 relevant in the last 75
+    assert sparse.verdict(as_state(labels, 1000), target=0.9).stop
+    two = seq((1, 30), (0, 500), (1, 1), (0, 20), (1, 1), (0, 40))  # two stragglers in the last 75: not quiet
+    assert not sparse.verdict(as_state(two, 1000), target=0.9).stop
+
+
+@pytest.mark.parametrize("spec, word", [("screener:run_share=1.5", "run_share"), ("screener:sparse_run=0.5", "sparse_run"), ("screener:finish_share=-0.1", "finish_share"),
                                         ("screener:check_min=-1", "check_min"), ("screener:bias=0.5", "bias"),
                                         ("screener:run_gaps=-1", "run_gaps"), ("screener:max_windows=0", "max_windows")])
 def test_recommended_rejects_bad_parameters(spec, word):

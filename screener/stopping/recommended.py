@@ -1,6 +1,6 @@
-"""screener's recommended rule: a biased-urn ranked hypergeometric test, confirmed by a small
-random sample of the unscreened records, that screens a small rest of the pool to the end.
-A heuristic calibrated on the shared pools.
+"""screener's recommended rule: a biased-urn ranked hypergeometric test after a run of irrelevant
+records, which screens a small rest of the pool to the end; optionally confirmed by a small random
+sample of the unscreened records. A heuristic calibrated on the shared pools.
 """
 
 from __future__ import annotations
@@ -15,20 +15,25 @@ from screener.stopping.hypergeometric import ranked_p_values
 
 
 class Recommended(StoppingRule):
-    """Two conditions, both needed:
+    """Stops when
 
     1. the ranked hypergeometric test of Callaghan & Müller-Hansen (2020) with a biased urn
        (Wallenius; the ranking is assumed ``bias`` times likelier than chance to pick a relevant
        record) rejects "recall < τ" at α = 1 − confidence, after at least ``min_run`` irrelevant
        records in a row (or ``run_share`` of the pool, if longer);
-    2. a simple random sample of ``check_share`` of the unscreened records (at least
-       ``check_min``), drawn once condition 1 holds, holds no relevant record. When it holds one,
-       the ranking continues for at least ``min_run`` records before a new sample is drawn.
+    2. and, with ``check_share`` > 0 (off by default), a simple random sample of ``check_share``
+       of the unscreened records (at least ``check_min``), drawn once condition 1 holds, holds no
+       relevant record. When it holds one, the ranking continues for at least ``min_run`` records
+       before a new sample is drawn.
 
     Once fewer than ``finish_share`` of the pool are left unscreened the rule no longer stops:
     the rest is screened to the end. That costs at most ``finish_share`` of the pool, and the
     last records of a ranking are where a ranker puts the relevant records it cannot score
     (on one shared pool the last relevant record sits at 95% of every run).
+
+    ``sparse_run`` ≥ 1 also counts the ranking as quiet when the last ``sparse_run × min_run``
+    records hold at most one relevant record, so that one straggler found in a long sparse
+    stretch does not restart the whole run.
 
     ``run_gaps`` > 0 lengthens the run needed to ``run_gaps`` × the mean gap between relevant
     records so far (measured: no better trade-off than the fixed run, so off by default).
@@ -37,10 +42,10 @@ class Recommended(StoppingRule):
 
     Heuristic: the bias is an assumption about the ranking, and the defaults were chosen by a
     sweep on screener's orders of the 14 shared pools (benchmarks/tune_stopping.py; results in
-    benchmarks/results/tune_stopping.md): in sample 99.6% of 280 runs reached τ = 0.95 with
-    0.17 of the pool screened beyond the best stopping point. ``finish_share`` is there for one
-    pool only, so it is not supported by leave-one-pool-out. ``check_share = 0`` gives the
-    ranked biased test alone.
+    benchmarks/results/tune_stopping.md): in sample 95.4% of 280 runs reached τ = 0.95 with
+    0.14 of the pool screened beyond the best stopping point; with the random check
+    (``check_share=0.02``) 97.5% with 0.166. ``finish_share`` is there for one pool only, so it is
+    not supported by leave-one-pool-out (cross-validated: 91.8% at 0.13).
     """
 
     name = "screener"
@@ -48,12 +53,14 @@ class Recommended(StoppingRule):
     draws_sample = True
 
     def __init__(self, *, bias: float = 5.0, min_run: int = 50, run_share: float = 0.0, finish_share: float = 0.2,
-                 check_share: float = 0.02, check_min: int = 10, max_windows: int = 8, run_gaps: float = 0.0):
+                 check_share: float = 0.0, check_min: int = 10, max_windows: int = 8, run_gaps: float = 0.0,
+                 sparse_run: float = 0.0):
         self.bias = bias
         self.min_run = min_run
         self.run_share = run_share
         self.finish_share = finish_share
         self.run_gaps = run_gaps
+        self.sparse_run = sparse_run
         self.max_windows = max_windows
         self.check_share = check_share
         self.check_min = check_min
@@ -69,6 +76,8 @@ class Recommended(StoppingRule):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ConfigError(f"{name} must be a share in [0, 1), got {value!r}")
+        if not isinstance(self.sparse_run, (int, float)) or not (self.sparse_run == 0 or self.sparse_run >= 1):
+            raise ConfigError(f"sparse_run must be 0 (off) or a number >= 1, got {self.sparse_run!r}")
         if not isinstance(self.run_gaps, (int, float)) or self.run_gaps < 0:
             raise ConfigError(f"run_gaps must be a number >= 0, got {self.run_gaps!r}")
         if not isinstance(self.check_min, int) or self.check_min < 0:
@@ -78,7 +87,7 @@ class Recommended(StoppingRule):
 
     def _test(self, state: RunState, target: float, confidence: float) -> tuple[bool, float]:
         ranked = state.ranked
-        if len(ranked) == 0 or run_of_zeros(ranked) < self._min_run(state) or self._finishing(state):
+        if len(ranked) == 0 or not self._quiet(ranked, self._min_run(state)) or self._finishing(state):
             return False, 1.0
         _, _, p = ranked_p_values(ranked, state.n_unscreened, target, float(self.bias), r_seen=state.found,
                                   max_windows=self.max_windows)
@@ -90,6 +99,16 @@ class Recommended(StoppingRule):
         and ``run_gaps`` times the mean gap between relevant records so far."""
         found = max(1, int(state.ranked.sum()))
         return max(self.min_run, self.run_share * state.pool_size, self.run_gaps * len(state.ranked) / found)
+
+    def _quiet(self, ranked: np.ndarray, run: float) -> bool:
+        """The ranking has gone quiet: ``run`` irrelevant records in a row or, with ``sparse_run``,
+        at most one relevant record among the last ``sparse_run × run``."""
+        if run_of_zeros(ranked) >= run:
+            return True
+        if self.sparse_run <= 0:
+            return False
+        window = math.ceil(self.sparse_run * run)
+        return len(ranked) >= window and int(ranked[-window:].sum()) <= 1
 
     def _finishing(self, state: RunState) -> bool:
         """Fewer than ``finish_share`` of the pool left unscreened: screen them all rather than stop."""
