@@ -310,8 +310,10 @@ def current_model(store: Store, pool: Pool, labels: np.ndarray, *, retrain: bool
     latest = store.latest_saved_model()
     if latest is not None and not retrain:
         learner, meta = load_model(store.folder / latest["path"])
-        settings = meta.get("settings", {})
-        if settings.get("pool_signature") == pool.signature and settings.get("ledger_rows") == n_ledger:
+        # Reused only if it was fit on this ledger, this pool and today's feature and learner
+        # settings (a model from older defaults would score a differently built matrix).
+        expected = json.loads(json.dumps(_model_settings(pool, ActiveLearner(), n_ledger)))
+        if meta.get("settings") == expected:
             return learner, int(latest["version"])
     seed = int(store.get_meta("seed", "0"))
     learner = fit_learner(pool, labels, seed=seed, n_ledger=n_ledger)

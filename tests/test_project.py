@@ -137,6 +137,16 @@ def test_saved_model_is_reused_and_a_tampered_one_refused(project):
         assert s.latest_saved_model()["version"] == saved["version"]
     side = path.with_suffix(".joblib.json")
     meta = json.loads(side.read_text())
+    old_defaults = json.loads(side.read_text())
+    old_defaults["settings"]["features"]["fields"] = ["title", "abstract", "keywords"]
+    side.write_text(json.dumps(old_defaults))
+    rank_project(project)  # a model built with other feature settings is refit, not reused
+    with Store.open(project) as s:
+        assert s.latest_saved_model()["version"] == saved["version"] + 1
+        saved = s.latest_saved_model()
+        path = project / saved["path"]
+    side = path.with_suffix(".joblib.json")
+    meta = json.loads(side.read_text())
     meta["versions"]["scikit-learn"] = "0.0.1"
     side.write_text(json.dumps(meta))
     with pytest.raises(ProjectError, match="scikit-learn 0.0.1"):
