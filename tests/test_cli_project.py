@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import screener.cli.commands_project  # noqa: F401  (registers the commands)
+from screener.store import Store
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,3 +102,18 @@ def test_user_errors_are_one_line(tmp_path):
     assert code == 2 and "not a screener project" in " ".join(err.split())
     code, _, err = run_cli(["export", tmp_path / "nope", "--format", "docx"])
     assert code == 2 and "docx" in err
+
+
+def test_screen_takes_the_stopping_rule_to_show(review, monkeypatch):
+    run_cli(["import", review, DEMO / "ebscohost.ris"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("eq"))
+    code, out, err = run_cli(["screen", review, "--reviewer", "ann", "--keys-from-stdin",
+                              "--stopping-rule", "n_in_a_row:n=50"])
+    assert code == 0, err
+    assert "stopping (n_in_a_row" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("eq"))
+    code, out, err = run_cli(["screen", review, "--keys-from-stdin", "--stopping-rule", "nonsense"])
+    flat = " ".join(err.split())
+    assert code == 2 and "unknown stopping rule 'nonsense'" in flat and flat.count("error:") == 1
+    with Store.open(review) as store:
+        assert store.n_decisions() == 1  # the refused call screened nothing

@@ -57,17 +57,22 @@ def screen_cmd(
     keys_from_stdin: Annotated[bool, typer.Option(
         "--keys-from-stdin", help="Read keys from stdin and print plain lines (scripts, pipes).")] = False,
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
+    stopping_rule: Annotated[str, typer.Option(
+        "--stopping-rule", help="The rule whose advice the session shows and whose random checks it serves "
+        "(e.g. 'screener:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
     from screener.project import load_pool
     from screener.session import Session
+    from screener.stopping import make_rule
     from screener.store import Store
     from screener.tui import key_source, run
 
+    make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
     name = reviewer or getpass.getuser() or "reviewer"
     with Store.open(review) as store:
         _progress("building features")
-        session = Session(store, load_pool(store), reviewer=name, retrain=retrain)
+        session = Session(store, load_pool(store), reviewer=name, retrain=retrain, stopping_rule=stopping_rule)
         keys, plain = key_source(keys_from_stdin)
         try:
             with keys:
