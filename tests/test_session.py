@@ -193,3 +193,12 @@ def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
     assert s.view().progress.stopping.startswith("stopping (screener, target 0.95): STOP")
     assert list(store.decisions()["record_id"].iloc[-10:]) == served
     assert json.loads(store.get_meta("random_sample"))[0]["record_ids"] == served
+
+
+def test_a_sampling_rule_chosen_for_the_session_gets_its_random_records(store):
+    # the target method (Cormack & Grossman 2016) samples at random before any stopping decision
+    s = Session(store, load_pool(store), reviewer="ann", background=False, stopping_rule="target")
+    view = s.view()
+    assert "random check: the 'target' stopping rule asks for" in view.notice
+    assert view.record["random_check"]
+    s.close()
