@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import screener.cli.commands_project  # noqa: F401  (registers the commands)
+import screener.cli.project  # noqa: F401  (registers the commands)
 from conftest import run_cli
 from screener.advice import DEFAULT_RULES, draw_sample, load_sample, pending_sample, run_state, stopping_advice
 from screener.project import import_files, init_project

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
-
-ROOT = Path(__file__).resolve().parents[1]
-
-# Until the engine commands exist, stand in for them (a hidden second command keeps
-# typer from collapsing the app into its only command).
-if not (ROOT / "screener" / "cli" / "commands_engine.py").exists():  # pragma: no cover
-    sys.modules.setdefault("screener.cli.commands_engine", types.ModuleType("screener.cli.commands_engine"))
-    from screener.cli._app import app
-
-    app.command("_stub", hidden=True)(lambda: None)
-
-import screener.cli.commands_metrics  # noqa: E402,F401  (registers the command until cli/__init__ does)
 
 DATA = """record_id,title,abstract,label_included
 1,a,x,0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import screener.cli.commands_project  # noqa: F401  (registers the commands)
+import screener.cli.project  # noqa: F401  (registers the commands)
 from screener.store import Store
 from conftest import run_cli
 

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import run_cli
 
-import screener.cli.commands_stopping  # noqa: F401  (registers the sub-app until cli/__init__ does)
-from screener.cli.commands_stopping import parse_targets
+import screener.cli.stopping  # noqa: F401  (registers the sub-app until cli/__init__ does)
+from screener.cli.stopping import parse_targets
 from screener.cli.options import parse_seeds
 from screener.errors import ConfigError
 

@@ -21,7 +21,7 @@ from screener.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-RUNNER = "import screener.cli.commands_project; from screener.cli import main; main()"
+RUNNER = "import screener.cli.project; from screener.cli import main; main()"
 
 
 @pytest.fixture(scope="module")

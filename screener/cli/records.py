@@ -1,0 +1,41 @@
+"""``screener read``: record files into one table, with the duplicate groups across them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from screener.cli._app import app, console
+
+
+@app.command()
+def read(
+    files: list[Path] = typer.Argument(..., help="Record files: CSV, TSV, XLSX, RIS, PubMed MEDLINE/.nbib."),
+    out: Path = typer.Option(None, help="Write the combined records table here (CSV)."),
+    duplicates: Path = typer.Option(None, help="Write the duplicate groups here (CSV)."),
+) -> None:
+    """Read record files into one table and report duplicate groups across them (nothing is dropped)."""
+    from screener.dedup import duplicate_groups, duplicate_report
+    from screener.readers import read_records
+
+    records = read_records(files)
+    groups = duplicate_groups(records)
+    report = duplicate_report(records, groups)
+    table = Table(title=f"{len(records)} records from {len(files)} file(s)")
+    for col in ("source", "records", "with abstract", "labelled"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    label = "label_included" if "label_included" in records.columns else None
+    for source, g in records.groupby("source", sort=False):
+        table.add_row(str(source), str(len(g)), str(int((g["abstract"] != "").sum())),
+                      str(int(g[label].notna().sum())) if label else "-")
+    console.print(table)
+    console.print(f"{len(report)} duplicate group(s) holding {int(report['size'].sum()) if len(report) else 0} records "
+                  f"(same DOI, PMID, or normalised title + year); all records kept in the table.")
+    if out:
+        records.assign(duplicate_group=groups).to_csv(out, index=False)
+        console.print(f"records written to {out}")
+    if duplicates:
+        report.to_csv(duplicates, index=False)
+        console.print(f"duplicate groups written to {duplicates}")
