@@ -45,7 +45,9 @@ def evaluate_command(
     no_plots: Annotated[bool, typer.Option("--no-plots")] = False,
 ) -> None:
     """Replay runs of DATA × seeds with each rule; report recall at stop, reliability, effort, excess effort."""
-    from screener.stopping.evaluate import evaluate_stopping, markdown_table, summarise, write_reports
+    from screener.experiments.reports import markdown_table, write_reports
+    from screener.experiments.stopping_sweep import evaluate_stopping
+    from screener.experiments.summary import summarise
 
     if check_every < 1:
         raise ConfigError(f"--check-every must be >= 1, got {check_every}")

@@ -13,6 +13,9 @@ ranking; bias > 1 is an assumption about the ranking, so a heuristic.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from scipy.stats import hypergeom, nchypergeom_wallenius
@@ -30,7 +33,11 @@ def k_target(r_seen, k, target: float):
 
 def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: float = 1.0,
                     r_seen: int | None = None, max_windows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """p(n) for the windows where it can be smallest; returns (n, k, p).
+    """p(n) for the windows where it can be smallest; returns (n, k, p), read-only.
+
+    Memoised on the ranked labels' contents and the other arguments: a sweep replays many
+    settings of a rule over one order and asks the same (pure, and slow with a biased urn)
+    test at the same points.
 
     For fixed k, p(n) falls as n grows (a larger share of the urn has been seen), so the
     minimum over all n is attained at the longest window for each k: the windows that end
@@ -38,10 +45,34 @@ def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: 
     keeps only the windows holding the fewest relevant records (k < max_windows): a smaller
     set of windows can only raise the minimum, so the test stays as conservative.
     """
-    ranked = np.asarray(ranked, dtype=np.int64)
+    ranked = np.ascontiguousarray(ranked, dtype=np.int8)
+    r = int(ranked.sum()) if r_seen is None else int(r_seen)
+    # the labels enter the key as a digest, so the memo holds no copy of any sequence
+    key = (len(ranked), hashlib.blake2b(ranked.tobytes(), digest_size=16).digest(), int(n_unscreened),
+           float(target), float(bias), r, max_windows)
+    with _MEMO_LOCK:
+        if (hit := _MEMO.get(key)) is not None:
+            _MEMO.move_to_end(key)
+            return hit
+    result = _p_values(ranked, int(n_unscreened), float(target), float(bias), r, max_windows)
+    with _MEMO_LOCK:
+        _MEMO[key] = result
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return result
+
+
+_MEMO: OrderedDict = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 8192
+
+
+def _p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: float, r: int,
+              max_windows: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ranked = ranked.astype(np.int64)
     m = len(ranked)
     if m == 0:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+        return _frozen(np.zeros(0, int), np.zeros(0, int), np.zeros(0))
     rev = ranked[::-1]
     k_all = np.cumsum(rev)
     ones = np.flatnonzero(rev)  # 0-based positions (in reversed order) of relevant records
@@ -51,7 +82,6 @@ def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: 
         n = np.unique(np.r_[ones, m])  # window of length `ones[i]` ends just before that relevant record
     n = n[n > 0]
     k = k_all[n - 1]
-    r = int(ranked.sum()) if r_seen is None else int(r_seen)
     K = k_target(r, k, target)
     M = n + n_unscreened
     K = np.minimum(K, M)
@@ -59,7 +89,13 @@ def ranked_p_values(ranked: np.ndarray, n_unscreened: int, target: float, bias: 
         p = hypergeom.cdf(k, M, K, n)
     else:
         p = nchypergeom_wallenius.cdf(k, M, K, n, bias)
-    return n, k, np.asarray(p, dtype=float)
+    return _frozen(n, k, np.asarray(p, dtype=float))
+
+
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
 
 
 class RankedHypergeometric(StoppingRule):

@@ -1,4 +1,5 @@
-"""Replaying orders with stopping rules: EVALUATION.md's quantities on hand-built orders."""
+"""Stopping sweeps, summaries and reports (screener.experiments): EVALUATION.md's quantities on
+hand-built orders."""
 
 from __future__ import annotations
 
@@ -9,15 +10,11 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
+from screener.experiments.reports import markdown_table, write_reports
+from screener.experiments.stopping_sweep import evaluate_order_rules
+from screener.experiments.summary import leave_one_pool_out, pooled, summarise, wilson_interval
 from screener.stopping import make_rule
-from screener.stopping.evaluate import (
-    evaluate_order_rules,
-    markdown_table,
-    replay,
-    summarise,
-    wilson_interval,
-    write_reports,
-)
+from screener.stopping.replay import replay
 
 
 def test_wilson_interval_known_values():
@@ -50,16 +47,10 @@ def test_replay_n_in_a_row_effort_and_recall():
     assert not r10["reached"] and r10["best_effort"] == pytest.approx(150 / 200)
 
 
-def test_replay_checks_every_k_records():
-    labels = order_labels()
-    r = replay(labels, 2, make_rule("n_in_a_row:n=50"), check_every=5)
-    assert r["screened"] - 2 == 70  # first check at a multiple of 5 past the run
-
-
 def test_random_sample_counts_as_effort_and_found():
     labels = order_labels()
     rule = make_rule("target:T=9")  # draws until all 9 relevant are in the sample: the whole rest, in effect
-    r = replay(labels, 2, rule, target=0.95, rng=np.random.default_rng(0))
+    r = replay(labels, 2, rule, target=0.95, random_state=0)
     assert r["found"] == 9
     assert r["effort_records"] <= 200
     # every relevant is in the sample, so the ranking must reach all of them or the sample covers the pool
@@ -78,13 +69,6 @@ def test_sampling_rules_are_reproducible_per_seed():
     for row in a:
         assert 0 <= row["effort"] <= 1 and 0 <= row["recall"] <= 1
         assert row["effort"] * row["N"] == pytest.approx(row["stop_at"] + row["sampled"])
-
-
-def test_hypergeometric_random_samples_after_the_switch():
-    labels = order_labels()
-    r = replay(labels, 2, make_rule("hypergeometric_random:switch_after=30"), target=0.8, rng=np.random.default_rng(0))
-    assert r["screened"] - 2 == 50  # 18 + 30 zeros, checked every 5
-    assert r["sampled"] > 0
 
 
 def test_model_rule_uses_checkpoints():
@@ -114,3 +98,42 @@ def test_summary_table_and_reports(tmp_path):
     assert len(lines) == 24 and json.loads(lines[0])["wall_s"] == 1.0
     assert paths["effort_plot"].stat().st_size > 0 and paths["reliability_plot"].stat().st_size > 0
     assert "## a" in paths["table"].read_text()
+
+
+def sweep_rows():
+    labels = order_labels()
+    late = labels.copy()
+    late[[5, 8]] = 0  # a pool whose ranking finds less early
+    late[[120, 180]] = 1
+    rules = {s: make_rule(s) for s in ("n_in_a_row:n=20", "n_in_a_row:n=50", "n_in_a_row:n=140", "knee")}
+    rows = []
+    for pool, order in (("a", labels), ("b", late), ("c", labels)):
+        for seed in range(4):
+            rows += evaluate_order_rules(order, 2, rules, [0.8, 0.95], seed=seed, meta={"pool": pool, "seed": seed})
+    return pd.DataFrame(rows)
+
+
+def test_pooled_per_pool_summary_equals_the_summary_over_all_runs():
+    rows = sweep_rows()
+    s = summarise(rows)
+    table = pooled(s, 0.95)
+    overall = s[(s["pool"] == "all") & np.isclose(s["target"], 0.95)].set_index("rule")
+    for col in ("runs", "reached", "reliability", "reliability_lo", "recall", "effort", "excess"):
+        assert table[col].to_numpy() == pytest.approx(overall.loc[table.index, col].to_numpy())
+
+
+def test_leave_one_pool_out_from_the_summary_matches_a_choice_made_on_the_rows():
+    rows = sweep_rows()
+    picks, cv = leave_one_pool_out(summarise(rows), 0.8, reliability=0.9, wilson_lo=0.5)
+    assert list(picks["pool"]) == ["a", "b", "c"]
+    held = []
+    for pool in "abc":
+        train = summarise(rows[rows["pool"] != pool])
+        t = train[(train["pool"] == "all") & np.isclose(train["target"], 0.8)]
+        t = t[(t["reliability"] >= 0.9) & (t["reliability_lo"] >= 0.5)].sort_values("excess")
+        spec = t["rule"].iloc[0]
+        assert picks.set_index("pool").loc[pool, "setting"] == spec
+        held.append(rows[(rows["pool"] == pool) & (rows["rule"] == spec) & np.isclose(rows["target"], 0.8)])
+    held = pd.concat(held)
+    assert cv["runs"] == len(held) and cv["reliability"] == pytest.approx(held["reached"].mean())
+    assert cv["excess"] == pytest.approx(held["excess"].mean())

@@ -1,4 +1,4 @@
-"""Stopping-rule plots: effort against recall at stop per rule, and reliability per target."""
+"""Plots of a stopping sweep: effort against recall at stop per rule, and reliability per target."""
 
 from __future__ import annotations
 
