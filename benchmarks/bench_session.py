@@ -31,7 +31,7 @@ from rich.console import Console  # noqa: E402
 
 from screener.project import import_files, init_project, load_pool  # noqa: E402
 from screener.session import Session  # noqa: E402
-from screener.store import Store  # noqa: E402
+from screener.project.store import Store  # noqa: E402
 from screener.tui import render  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "session.jsonl"

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from screener.active import ActiveLearner
-from screener.advice import Advice, draw_sample, pending_sample, stopping_advice
+from screener.project.advice import Advice, draw_sample, pending_sample, stopping_advice
 from screener.project import Pool, current_model, fit_learner, queue_labels, register_model
 from screener.stopping import RECOMMENDED
-from screener.store import UNDONE, Store
+from screener.project.store import UNDONE, Store
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · q quit"

@@ -48,7 +48,7 @@ def store(template, tmp_path):
     """A fresh copy of the test module's ``template`` project, opened (modules define ``template``)."""
     import shutil
 
-    from screener.store import Store
+    from screener.project.store import Store
 
     s = Store.open(shutil.copytree(template, tmp_path / "review"))
     yield s

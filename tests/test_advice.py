@@ -9,9 +9,9 @@ import pytest
 
 import screener.cli.project  # noqa: F401  (registers the commands)
 from conftest import run_cli
-from screener.advice import DEFAULT_RULES, draw_sample, load_sample, pending_sample, run_state, stopping_advice
+from screener.project.advice import DEFAULT_RULES, draw_sample, load_sample, pending_sample, run_state, stopping_advice
 from screener.project import import_files, init_project
-from screener.store import Store
+from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import screener.cli.project  # noqa: F401  (registers the commands)
-from screener.store import Store
+from screener.project.store import Store
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]

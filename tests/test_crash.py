@@ -17,7 +17,7 @@ import pytest
 
 from screener.project import import_files, init_project, load_pool
 from screener.session import Session
-from screener.store import Store
+from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

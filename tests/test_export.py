@@ -11,9 +11,9 @@ import pytest
 import rispy
 
 from screener.errors import ConfigError
-from screener.export import EXPORT_COLUMNS, escape_cells, export_project
+from screener.project.export import EXPORT_COLUMNS, escape_cells, export_project
 from screener.project import import_files, init_project, load_pool
-from screener.store import Store
+from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

@@ -11,7 +11,7 @@ import pytest
 
 from screener.errors import DataError, ProjectError
 from screener.project import import_files, init_project, load_pool, rank_project
-from screener.store import Store
+from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

@@ -65,7 +65,7 @@ def screen_cmd(
     from screener.project import load_pool
     from screener.session import Session
     from screener.stopping import make_rule
-    from screener.store import Store
+    from screener.project.store import Store
     from screener.tui import key_source, run
 
     make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
@@ -124,8 +124,8 @@ def status_cmd(
     confidence: Annotated[Optional[float], typer.Option(help="Confidence (default: the criteria file's).")] = None,
 ) -> None:
     """PRISMA numbers for screening, the model's state and stopping advice."""
-    from screener.advice import project_advice
-    from screener.prisma import project_status
+    from screener.project.advice import project_advice
+    from screener.project.status import project_status
 
     s = project_status(review)
     advice = project_advice(review, target=target, confidence=confidence)
@@ -167,7 +167,7 @@ def export_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (default: stdout).")] = None,
 ) -> None:
     """Every record with its current decision, reasons, notes, reviewer, time and latest score."""
-    from screener.export import export_project
+    from screener.project.export import export_project
 
     n, text = export_project(review, format.lower(), out)
     if text is not None:

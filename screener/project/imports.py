@@ -27,7 +27,7 @@ from screener.dedup import choose_kept, duplicate_groups
 from screener.errors import DataError, ProjectError
 from screener.features import TextFeatures
 from screener.model import load_model, save_model
-from screener.store import RECORD_FIELDS, Store, now
+from screener.project.store import RECORD_FIELDS, Store, now
 
 Progress = Callable[[str], None]
 

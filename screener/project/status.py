@@ -9,7 +9,7 @@ import pandas as pd
 
 from screener.errors import ScreenerError
 from screener.model import load_model
-from screener.store import Store
+from screener.project.store import Store
 
 NO_REASON = "(no reason given)"
 

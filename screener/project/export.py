@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from screener.errors import ConfigError
-from screener.store import Store
+from screener.project.store import Store
 
 FORMATS = ("csv", "tsv", "xlsx", "ris")
 EXPORT_COLUMNS = ["record_id", "source", "source_record_id", "title", "abstract", "keywords",

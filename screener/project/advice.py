@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from screener.project.imports import project_criteria
+from screener.project.store import Store, now
 from screener.stopping import RECOMMENDED, make_rule
 from screener.stopping.base import RunState, Verdict, as_state, check_target
-from screener.store import Store, now
 
 DEFAULT_RULES = ("screener", "n_in_a_row:n=100", "knee", "quant_ci", "target", "qbcb", "hypergeometric")
 SAMPLE_KEY = "random_sample"
@@ -182,8 +183,6 @@ def stopping_advice(store: Store, *, target: float | None = None, confidence: fl
                     rules: Sequence[str] = DEFAULT_RULES, scores: pd.Series | None = None) -> Advice:
     """Every rule's verdict and sample request for the project; target and confidence default to
     the criteria file's ``[stopping]`` table."""
-    from screener.project import project_criteria
-
     if target is None or confidence is None:
         criteria = project_criteria(store)
         target = criteria.target_recall if target is None else target

@@ -1,0 +1,33 @@
+"""A review project: one folder holding the store, and the operations over it.
+
+``store`` (the SQLite database: records, decision ledger, models, scores; all SQL),
+``imports`` (init, import with de-duplication, the pool, the model, rank),
+``advice`` (stopping advice and random checks), ``status`` (PRISMA counts and the
+model's state) and ``export``. The names the CLI and the session use are re-exported here.
+"""
+
+from screener.project.advice import Advice, draw_sample, pending_sample, project_advice, stopping_advice
+from screener.project.export import export_project
+from screener.project.imports import (
+    ImportSummary,
+    Pool,
+    current_model,
+    fit_learner,
+    import_files,
+    init_project,
+    load_pool,
+    project_criteria,
+    queue_labels,
+    rank_project,
+    register_model,
+    training_labels,
+)
+from screener.project.status import Status, project_status
+from screener.project.store import Store
+
+__all__ = [
+    "Advice", "ImportSummary", "Pool", "Status", "Store", "current_model", "draw_sample",
+    "export_project", "fit_learner", "import_files", "init_project", "load_pool", "pending_sample",
+    "project_advice", "project_criteria", "project_status", "queue_labels", "rank_project",
+    "register_model", "stopping_advice", "training_labels",
+]
