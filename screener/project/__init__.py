@@ -1,22 +1,21 @@
 """A review project: one folder holding the store, and the operations over it.
 
 ``store`` (the SQLite database: records, decision ledger, models, scores; all SQL),
-``imports`` (init, import with de-duplication, the pool, the model, rank),
+``create`` (init, the stored criteria), ``imports`` (search exports in, de-duplicated),
+``pool`` (the pool's features, the model fit on the ledger, rank),
 ``advice`` (stopping advice and random checks), ``status`` (PRISMA counts and the
 model's state) and ``export``. The names the CLI and the session use are re-exported here.
 """
 
 from screener.project.advice import Advice, draw_sample, pending_sample, project_advice, stopping_advice
+from screener.project.create import init_project, project_criteria
 from screener.project.export import export_project
-from screener.project.imports import (
-    ImportSummary,
+from screener.project.imports import ImportSummary, import_files
+from screener.project.pool import (
     Pool,
     current_model,
     fit_learner,
-    import_files,
-    init_project,
     load_pool,
-    project_criteria,
     queue_labels,
     rank_project,
     register_model,

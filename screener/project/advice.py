@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.project.imports import project_criteria
+from screener.project.create import project_criteria
 from screener.project.store import Store, now
 from screener.stopping import RECOMMENDED, make_rule
 from screener.stopping.base import RunState, Verdict, as_state, check_target

@@ -1,0 +1,152 @@
+"""The pool and its model: the kept records' features, the learner fit on the ledger, ranking.
+
+The pool is the project's kept records (one per duplicate group); features are
+fit on the whole pool once (``load_pool``) and the classifier is refit as
+decisions arrive (``fit_learner``: milliseconds). Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from screener.active import ActiveLearner
+from screener.criteria import Criteria
+from screener.errors import ProjectError
+from screener.features import TextFeatures
+from screener.model import load_model, save_model
+from screener.project.create import project_criteria
+from screener.project.imports import ImportSummary, Progress, _quiet, import_files
+from screener.project.store import Store
+
+
+@dataclass
+class Pool:
+    """The kept records with their features (fit once), in project id order."""
+
+    records: pd.DataFrame
+    ids: np.ndarray
+    X: sp.csr_matrix
+    pseudo: sp.csr_matrix | None
+    criteria: Criteria
+    signature: str
+
+
+def load_pool(store: Store) -> Pool:
+    records = store.records()
+    if records.empty:
+        raise ProjectError(f"{store.folder}: the project has no records yet; add some with 'screener import'")
+    criteria = project_criteria(store)
+    features = TextFeatures()
+    X = features.fit_transform(records)
+    pseudo = features.transform([criteria.pseudo_document()]) if criteria.pseudo_document() else None
+    ids = records["id"].to_numpy(np.int64)
+    signature = hashlib.sha1(ids.tobytes()).hexdigest()[:16]
+    return Pool(records, ids, X, pseudo, criteria, signature)
+
+
+def training_labels(labels: np.ndarray) -> np.ndarray:
+    """include 1, exclude 0, anything else (maybe, unscreened) -1: the learner's int8 labels."""
+    return np.select([labels == "include", labels == "exclude"], [1, 0], -1).astype(np.int8)
+
+
+def queue_labels(labels: np.ndarray) -> np.ndarray:
+    """As ``training_labels`` but 'maybe' is 2, so it stays out of the queue."""
+    out = training_labels(labels)
+    out[labels == "maybe"] = 2
+    return out
+
+
+def learner_settings(learner: ActiveLearner) -> dict:
+    params = inspect.signature(ActiveLearner).parameters
+    return {k: getattr(learner, k) for k in params if k != "random_state"}
+
+
+def fit_learner(pool: Pool, labels: np.ndarray, *, seed: int, n_ledger: int) -> ActiveLearner:
+    """A fresh learner (the project's defaults) fit on the current labels.
+
+    Its generator is seeded from the project seed and the ledger length, so a ranking
+    depends only on the ledger: the same project state gives the same queue after a restart.
+    """
+    learner = ActiveLearner(random_state=np.random.default_rng([int(seed), int(n_ledger)]))
+    return learner.fit(pool.X, training_labels(labels), pseudo=pool.pseudo)
+
+
+def _model_settings(pool: Pool, learner: ActiveLearner, n_ledger: int) -> dict:
+    return {"learner": learner_settings(learner), "features": TextFeatures().get_params(),
+            "pool_signature": pool.signature, "ledger_rows": int(n_ledger)}
+
+
+def register_model(store: Store, pool: Pool, learner: ActiveLearner, labels: np.ndarray,
+                   n_ledger: int, *, save: bool) -> int:
+    """Give a fitted model a version in the project (and save it under ``models/``)."""
+    settings = _model_settings(pool, learner, n_ledger)
+    version = store.add_model(n_include=int((labels == "include").sum()),
+                              n_exclude=int((labels == "exclude").sum()), settings=settings)
+    if save:
+        save_project_model(store, version, learner, settings)
+    return version
+
+
+def save_project_model(store: Store, version: int, learner: ActiveLearner, settings: dict) -> Path:
+    path = store.models_dir / f"model-v{version:05d}.joblib"
+    save_model(learner, path, settings=settings, n_labelled=getattr(learner, "n_labelled_", 0))
+    store.set_model_path(version, path)
+    return path
+
+
+def current_model(store: Store, pool: Pool, labels: np.ndarray, *, retrain: bool = False,
+                  save: bool = True) -> tuple[ActiveLearner, int]:
+    """The model for the current ledger: the latest saved one when it still fits, else a new fit.
+
+    A saved model that no longer matches its sidecar (hash, library versions) is refused
+    with a ``ProjectError``; ``retrain=True`` ignores saved models.
+    """
+    n_ledger = store.n_decisions()
+    latest = store.latest_saved_model()
+    if latest is not None and not retrain:
+        learner, meta = load_model(store.folder / latest["path"])
+        # Reused only if it was fit on this ledger, this pool and today's feature and learner
+        # settings (a model from older defaults would score a differently built matrix).
+        expected = json.loads(json.dumps(_model_settings(pool, ActiveLearner(), n_ledger)))
+        if meta.get("settings") == expected:
+            return learner, int(latest["version"])
+    seed = int(store.get_meta("seed", "0"))
+    learner = fit_learner(pool, labels, seed=seed, n_ledger=n_ledger)
+    return learner, register_model(store, pool, learner, labels, n_ledger, save=save)
+
+
+RANK_COLUMNS = ["record_id", "title", "score", "rank", "year", "authors", "journal", "doi", "pmid",
+                "source", "source_record_id"]
+
+
+def rank_project(folder: str | Path, *, new: Sequence[str | Path] = (), retrain: bool = False,
+                 progress: Progress = _quiet) -> tuple[pd.DataFrame, ImportSummary | None]:
+    """Rank the unscreened records by the current model (calibrated scores).
+
+    With ``new`` files, they are imported first (de-duplicated against everything) and
+    only their new records are ranked, by a model fit on every decision so far.
+    """
+    summary = import_files(folder, new, progress=progress) if new else None
+    with Store.open(folder) as store:
+        progress("building features")
+        pool = load_pool(store)
+        labels = store.label_array(pool.ids)
+        progress("fitting the model")
+        learner, version = current_model(store, pool, labels, retrain=retrain)
+        scores = learner.scores(pool.X)
+        store.set_scores(pool.ids, scores, version)
+        order = learner.ranking(scores, queue_labels(labels))
+    if summary is not None:
+        order = order[np.isin(pool.ids[order], summary.added_ids)]
+    ranked = pool.records.iloc[order].rename(columns={"id": "record_id"})
+    ranked = ranked.assign(score=scores[order], rank=np.arange(1, len(order) + 1))
+    return ranked[RANK_COLUMNS].reset_index(drop=True), summary
