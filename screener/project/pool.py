@@ -22,9 +22,9 @@ from screener.active import ActiveLearner
 from screener.criteria import Criteria
 from screener.errors import ProjectError
 from screener.features import TextFeatures
-from screener.model import load_model, save_model
 from screener.project.create import project_criteria
 from screener.project.imports import ImportSummary, Progress, _quiet, import_files
+from screener.project.model_files import load_model, save_model
 from screener.project.store import Store
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from screener.errors import ScreenerError
-from screener.model import load_model
+from screener.project.model_files import load_model
 from screener.project.store import Store
 
 NO_REASON = "(no reason given)"
