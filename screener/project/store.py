@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,8 +80,29 @@ def _migrate_1(con: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_team(con: sqlite3.Connection) -> None:
+    """The team workflow: stages and consensus rows in the ledger, reviewers, custom reasons, full texts."""
+    _run_script(con, """
+    ALTER TABLE decisions ADD COLUMN stage TEXT NOT NULL DEFAULT 'ta' CHECK (stage IN ('ta', 'ft'));
+    ALTER TABLE decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'vote' CHECK (kind IN ('vote', 'consensus'));
+    ALTER TABLE decisions ADD COLUMN reasons TEXT;   -- JSON list when a row has several reasons
+    ALTER TABLE decisions ADD COLUMN tags TEXT;      -- JSON list of the reviewer's tags
+    CREATE INDEX decisions_stage_record ON decisions(stage, record_id, id);
+    CREATE INDEX decisions_reviewer ON decisions(reviewer, stage, id);
+    CREATE TABLE reviewers (
+        name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('owner', 'reviewer', 'adjudicator')),
+        added_at TEXT NOT NULL);
+    CREATE TABLE reasons (reason TEXT PRIMARY KEY, added_by TEXT NOT NULL, added_at TEXT NOT NULL);
+    CREATE TABLE reports (                           -- full texts: append-only, the latest row counts
+        id INTEGER PRIMARY KEY AUTOINCREMENT, record_id INTEGER NOT NULL REFERENCES records(id),
+        status TEXT NOT NULL CHECK (status IN ('attached', 'not_retrieved')),
+        path TEXT, sha256 TEXT, reviewer TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
+    CREATE INDEX reports_record ON reports(record_id, id);
+    """)
+
+
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_team]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -224,16 +245,27 @@ class Store:
     # -- ledger -------------------------------------------------------------------------------
     def add_decision(self, record_id: int, label: str, *, reviewer: str, reason: str | None = None,
                      note: str | None = None, model_version: int | None = None,
-                     score: float | None = None, undoes: int | None = None) -> int:
-        """Append one decision and commit it before returning its ledger id."""
+                     score: float | None = None, undoes: int | None = None, stage: str = "ta",
+                     kind: str = "vote", reasons: Sequence[str] = (), tags: Sequence[str] = ()) -> int:
+        """Append one decision and commit it before returning its ledger id.
+
+        ``reasons`` (several) are kept as a JSON list with the first also in ``reason``;
+        ``kind`` is 'vote' or 'consensus' (a conflict's resolution); ``stage`` 'ta' or 'ft'.
+        """
         if label not in (*LABELS, UNDONE):
             raise ValueError(f"label must be one of {', '.join(LABELS)}, got {label!r}")
+        reasons = [r for r in reasons if r]
+        if reasons:
+            reason = reasons[0]
         with self.transaction():
             cur = self.con.execute(
                 "INSERT INTO decisions (record_id, label, reviewer, decided_at, reason, note,"
-                " model_version, score, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model_version, score, undoes, stage, kind, reasons, tags)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (int(record_id), label, reviewer, now(), reason or None, note or None,
-                 model_version, None if score is None else float(score), undoes))
+                 model_version, None if score is None else float(score), undoes, stage, kind,
+                 json.dumps(list(reasons)) if len(reasons) > 1 else None,
+                 json.dumps(list(tags)) if tags else None))
         return int(cur.lastrowid)
 
     def decisions(self) -> pd.DataFrame:
@@ -241,15 +273,15 @@ class Store:
         return pd.read_sql_query("SELECT * FROM decisions ORDER BY id", self.con)
 
     def current_labels(self) -> pd.DataFrame:
-        """The latest ledger row of every record that has one (``label`` may be ``none``)."""
+        """The latest title/abstract ledger row of every record that has one (``label`` may be ``none``)."""
         return pd.read_sql_query(
             "SELECT d.* FROM decisions d JOIN (SELECT record_id, MAX(id) AS id FROM decisions"
-            " GROUP BY record_id) last ON d.id = last.id ORDER BY d.record_id", self.con)
+            " WHERE stage = 'ta' GROUP BY record_id) last ON d.id = last.id ORDER BY d.record_id", self.con)
 
     def latest_decision(self, record_id: int) -> dict | None:
-        """The latest ledger row of one record (None when it has none)."""
-        cur = self.con.execute("SELECT * FROM decisions WHERE record_id = ? ORDER BY id DESC LIMIT 1",
-                               (int(record_id),))
+        """The latest title/abstract ledger row of one record (None when it has none)."""
+        cur = self.con.execute("SELECT * FROM decisions WHERE record_id = ? AND stage = 'ta'"
+                               " ORDER BY id DESC LIMIT 1", (int(record_id),))
         row = cur.fetchone()
         return None if row is None else dict(zip([c[0] for c in cur.description], row))
 
@@ -268,6 +300,72 @@ class Store:
         out = labels.reindex(ids).fillna("").to_numpy(dtype=object, copy=True)
         out[out == UNDONE] = ""
         return out
+
+    # -- the team workflow (reviewers, stages, consensus, full texts) --------------------------
+    STAGE_COLUMNS = "id, record_id, label, reviewer, reason, reasons, tags, kind, stage, decided_at"
+
+    def stage_rows(self, stage: str, *, record_id: int | None = None,
+                   reviewer: str | None = None) -> pd.DataFrame:
+        """A stage's ledger rows in ledger order (votes and consensus), optionally of one record or reviewer."""
+        where, args = ["stage = ?"], [stage]
+        if record_id is not None:
+            where.append("record_id = ?")
+            args.append(int(record_id))
+        if reviewer is not None:
+            where.append("reviewer = ? AND kind = 'vote'")
+            args.append(reviewer)
+        return pd.read_sql_query(f"SELECT {self.STAGE_COLUMNS} FROM decisions WHERE {' AND '.join(where)}"
+                                 " ORDER BY id", self.con, params=args)
+
+    def latest_vote(self, record_id: int, reviewer: str, stage: str) -> dict | None:
+        """One reviewer's latest vote on a record at a stage (None when they have none)."""
+        cur = self.con.execute("SELECT * FROM decisions WHERE record_id = ? AND reviewer = ? AND stage = ?"
+                               " AND kind = 'vote' ORDER BY id DESC LIMIT 1", (int(record_id), reviewer, stage))
+        row = cur.fetchone()
+        return None if row is None else dict(zip([c[0] for c in cur.description], row))
+
+    def record_votes(self, record_id: int, stage: str) -> list[tuple[str, str, str]]:
+        """(reviewer, label, kind) of a record's rows at a stage, in ledger order (cheap: indexed)."""
+        return self.con.execute("SELECT reviewer, label, kind FROM decisions WHERE stage = ? AND record_id = ?"
+                                " ORDER BY id", (stage, int(record_id))).fetchall()
+
+    def count_rows(self, stage: str, *, reviewer: str | None = None, kind: str | None = None) -> int:
+        sql, args = "SELECT COUNT(*) FROM decisions WHERE stage = ?", [stage]
+        if reviewer is not None:
+            sql, args = sql + " AND reviewer = ?", [*args, reviewer]
+        if kind is not None:
+            sql, args = sql + " AND kind = ?", [*args, kind]
+        return int(self.con.execute(sql, args).fetchone()[0])
+
+    def add_reviewer(self, name: str, role: str) -> None:
+        with self.transaction():
+            self.con.execute("INSERT INTO reviewers VALUES (?, ?, ?)", (name, role, now()))
+
+    def reviewers(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM reviewers ORDER BY added_at, name", self.con)
+
+    def add_reason(self, reason: str, added_by: str) -> None:
+        with self.transaction():
+            self.con.execute("INSERT OR IGNORE INTO reasons VALUES (?, ?, ?)", (reason, added_by, now()))
+
+    def custom_reasons(self) -> list[str]:
+        return [r for (r,) in self.con.execute("SELECT reason FROM reasons ORDER BY added_at, reason")]
+
+    def add_report(self, record_id: int, status: str, *, reviewer: str, path: str | None = None,
+                   sha256: str | None = None, note: str | None = None) -> int:
+        with self.transaction():
+            cur = self.con.execute(
+                "INSERT INTO reports (record_id, status, path, sha256, reviewer, at, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", (int(record_id), status, path, sha256, reviewer, now(), note))
+        return int(cur.lastrowid)
+
+    def reports(self, *, latest: bool = False) -> pd.DataFrame:
+        """Full-text rows in order (``latest``: only each record's latest, which is its state)."""
+        if latest:
+            return pd.read_sql_query(
+                "SELECT r.* FROM reports r JOIN (SELECT record_id, MAX(id) AS id FROM reports GROUP BY record_id)"
+                " last ON r.id = last.id ORDER BY r.record_id", self.con)
+        return pd.read_sql_query("SELECT * FROM reports ORDER BY id", self.con)
 
     # -- models and scores --------------------------------------------------------------------
     def add_model(self, *, n_include: int, n_exclude: int, settings: dict) -> int:

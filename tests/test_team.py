@@ -1,0 +1,222 @@
+"""The team workflow in the library: reviewers, blind dual screening, conflicts, full texts, counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from screener.errors import ConfigError, DataError
+from screener.project import import_files, init_project, load_pool
+from screener.project.consensus import conflicts, resolve, stage_agreement
+from screener.project.flow import flow_counts
+from screener.project.fulltext import attach_report, mark_not_retrieved, report_file
+from screener.project.reviewers import add_reason, add_reviewer, check_reviewer, exclusion_reasons, set_mode
+from screener.project.votes import ReviewerLedger, cast_vote, reviewer_decisions, stage_outcomes
+from screener.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("team") / "review"
+    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
+    import_files(folder, [DEMO / "update_search.ris"])
+    return folder
+
+
+@pytest.fixture
+def team_store(store):
+    add_reviewer(store, "alice", "owner")
+    add_reviewer(store, "bob")
+    add_reviewer(store, "carol", "adjudicator")
+    set_mode(store, "ta", "dual")
+    set_mode(store, "ft", "dual")
+    return store
+
+
+def _ids(store) -> np.ndarray:
+    return store.records()["id"].to_numpy(np.int64)
+
+
+def _nothing_changed(store, before: tuple) -> None:
+    assert (store.n_decisions(), len(store.reports()), len(store.reviewers())) == before
+
+
+def _state(store) -> tuple:
+    return store.n_decisions(), len(store.reports()), len(store.reviewers())
+
+
+def test_reviewers_roles_and_bad_names(store):
+    assert check_reviewer(store, "anyone") == "anyone"  # no reviewers yet: a one-person project
+    with pytest.raises(ConfigError, match="owner"):
+        add_reviewer(store, "bob")
+    add_reviewer(store, "alice", "owner")
+    add_reviewer(store, "bob")
+    assert check_reviewer(store, None) == "alice"
+    before = _state(store)
+    for bad, match in ((("alice", "owner"), "already"), (("eve", "boss"), "role"), (("a b", "reviewer"), "name")):
+        with pytest.raises(ConfigError, match=match):
+            add_reviewer(store, *bad)
+    with pytest.raises(ConfigError, match="unknown reviewer 'eve'"):
+        Session(store, load_pool(store), reviewer="eve", background=False)
+    with pytest.raises(ConfigError, match="unknown reviewer"):
+        cast_vote(store, int(_ids(store)[0]), "include", reviewer="eve")
+    _nothing_changed(store, before)
+
+
+def test_dual_needs_two_reviewers(store):
+    add_reviewer(store, "alice", "owner")
+    with pytest.raises(ConfigError, match="two reviewers"):
+        set_mode(store, "ta", "dual")
+    assert store.get_meta("mode:ta") is None
+
+
+def _bob_sees(store, keys: str) -> list:
+    s = Session(store, load_pool(store), reviewer="bob", background=False)
+    seen = []
+    for k in keys:
+        v = s.view()
+        seen.append((v.record["record_id"], v.progress.screened, v.progress.included, v.progress.excluded,
+                     round(v.record["score"], 12)))
+        s.handle_key(k)
+    s.trainer.stop()
+    return seen
+
+
+def test_blind_dual_bob_sees_nothing_of_alices_undecided_votes(team_store, template, tmp_path):
+    import shutil
+
+    from screener.project.store import Store
+
+    other = Store.open(shutil.copytree(template, tmp_path / "twin"))
+    try:
+        add_reviewer(other, "alice", "owner"), add_reviewer(other, "bob"), add_reviewer(other, "carol", "adjudicator")
+        set_mode(other, "ta", "dual")
+        ids = _ids(team_store)
+        for rid in ids[:40]:  # alice votes on 40 records in one project only
+            cast_vote(team_store, int(rid), "include" if rid % 3 else "exclude", reviewer="alice")
+        keys = "ieeieemie"
+        assert _bob_sees(team_store, keys) == _bob_sees(other, keys)  # same records, counts, scores, order
+    finally:
+        other.close()
+
+
+def test_each_reviewer_is_served_what_needs_their_vote(team_store):
+    ids = _ids(team_store)
+    a = ReviewerLedger(team_store, "alice").load(ids)
+    assert a.open.all()
+    for rid in ids[:3]:
+        cast_vote(team_store, int(rid), "include", reviewer="alice")
+        cast_vote(team_store, int(rid), "include", reviewer="bob")
+    cast_vote(team_store, int(ids[3]), "exclude", reviewer="bob")
+    cv = ReviewerLedger(team_store, "carol").load(ids)
+    assert not cv.open[:3].any() and cv.open[3]  # carol: decided ones gone; bob's single vote hidden
+    assert list(cv.labels[:4]) == ["include", "include", "include", ""]
+    bv = ReviewerLedger(team_store, "bob").load(ids)
+    assert not bv.open[:4].any() and bv.labels[3] == "exclude"
+    cast_vote(team_store, int(ids[3]), "exclude", reviewer="carol")  # now two votes: alice is not needed
+    assert not ReviewerLedger(team_store, "alice").load(ids).open[3]
+    assert ReviewerLedger(team_store, "alice").taken(int(ids[3])) == ""  # no longer needs alice
+
+
+def test_conflict_resolution_with_reason_keeps_every_vote(team_store):
+    rid = int(_ids(team_store)[0])
+    cast_vote(team_store, rid, "include", reviewer="alice")
+    cast_vote(team_store, rid, "exclude", reviewer="bob", reasons=[exclusion_reasons(team_store)[0]])
+    c = conflicts(team_store, "ta")
+    assert list(c["record_id"]) == [rid] and c["voters"].iloc[0] == "alice, bob" and c["conflict"].iloc[0] == "label"
+    before = _state(team_store)
+    with pytest.raises(ConfigError, match="say why"):
+        resolve(team_store, rid, "include", by="carol")
+    with pytest.raises(ConfigError, match="is a reviewer"):
+        resolve(team_store, rid, "include", by="bob", note="x")
+    with pytest.raises(ConfigError, match="voters"):
+        resolve(team_store, rid, "include", by="alice+carol", note="x")
+    with pytest.raises(ConfigError, match="not in this project's list"):
+        resolve(team_store, rid, "exclude", by="carol", reason="made up")
+    _nothing_changed(team_store, before)
+    resolve(team_store, rid, "include", by="alice+bob", note="peers are central after all")
+    assert conflicts(team_store, "ta").empty
+    d = team_store.decisions()
+    assert list(d["kind"]) == ["vote", "vote", "consensus"] and d["reviewer"].iloc[-1] == "alice+bob"
+    out = stage_outcomes(team_store, "ta").set_index("record_id").loc[rid]
+    assert (out["state"], out["label"]) == ("decided", "include")
+
+
+def test_full_text_stage_reports_reasons_and_counts(team_store, tmp_path):
+    ids = [int(i) for i in _ids(team_store)[:4]]
+    for rid in ids[:3]:
+        for who in ("alice", "bob"):
+            cast_vote(team_store, rid, "maybe" if who == "bob" else "include", reviewer=who)
+    for who in ("alice", "bob"):
+        cast_vote(team_store, ids[3], "exclude", reviewer=who)
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    fake = tmp_path / "paper2.pdf"
+    fake.write_text("<html>not a pdf</html>")
+    before = _state(team_store)
+    with pytest.raises(DataError, match="not a PDF"):
+        attach_report(team_store, ids[0], fake, reviewer="alice")
+    with pytest.raises(ConfigError, match="not at the full-text stage"):
+        attach_report(team_store, ids[3], pdf, reviewer="alice")
+    with pytest.raises(DataError, match="no such file"):
+        attach_report(team_store, ids[0], tmp_path / "missing.pdf", reviewer="alice")
+    with pytest.raises(ConfigError, match="needs a reason"):
+        cast_vote(team_store, ids[1], "exclude", reviewer="alice", stage="ft")
+    with pytest.raises(ConfigError, match="not in this project's list"):
+        cast_vote(team_store, ids[1], "exclude", reviewer="alice", stage="ft", reasons=["vibes"])
+    _nothing_changed(team_store, before)
+    assert not (team_store.folder / "fulltexts").exists() or not list((team_store.folder / "fulltexts").iterdir())
+    copy = attach_report(team_store, ids[0], pdf, reviewer="alice")
+    assert copy.is_relative_to(team_store.folder / "fulltexts") and copy.read_bytes() == pdf.read_bytes()
+    assert report_file(team_store, ids[0]) == copy.resolve()
+    mark_not_retrieved(team_store, ids[2], reviewer="bob")
+    add_reason(team_store, "conference abstract only", by="alice")
+    r0, r1 = exclusion_reasons(team_store)[0], "conference abstract only"
+    cast_vote(team_store, ids[0], "include", reviewer="alice", stage="ft")
+    cast_vote(team_store, ids[0], "include", reviewer="bob", stage="ft")
+    cast_vote(team_store, ids[1], "exclude", reviewer="alice", stage="ft", reasons=[r0, r1], tags=["ask co-author"])
+    cast_vote(team_store, ids[1], "exclude", reviewer="bob", stage="ft", reasons=[r1])
+    assert list(conflicts(team_store, "ft")["conflict"]) == ["reason"]
+    resolve(team_store, ids[1], "exclude", by="carol", reason=r1, stage="ft")
+    (flow,) = flow_counts(team_store)
+    n = len(_ids(team_store))
+    assert (flow.records_screened, flow.records_excluded, flow.records_awaiting) == (4, 1, n - 4)
+    assert (flow.reports_sought, flow.reports_not_retrieved, flow.reports_assessed) == (3, 1, 2)
+    assert flow.reports_excluded == {r1: 1} and flow.studies_included == 1 and flow.reports_awaiting == 0
+    mine = reviewer_decisions(team_store, "alice", stage="ft")
+    assert list(mine["record_id"]) == ids[:2] and mine["tags"].iloc[1] == '["ask co-author"]'
+
+
+def test_stored_report_path_outside_the_project_is_refused(team_store, tmp_path):
+    from screener.errors import ProjectError
+
+    rid = int(_ids(team_store)[0])
+    for who in ("alice", "bob"):
+        cast_vote(team_store, rid, "include", reviewer=who)
+    outside = tmp_path / "elsewhere.pdf"
+    outside.write_bytes(b"%PDF-1.4\n")
+    team_store.add_report(rid, "attached", reviewer="alice", path="../../elsewhere.pdf")
+    with pytest.raises(ProjectError, match="not a file inside"):
+        report_file(team_store, rid)
+
+
+def test_agreement_counts_from_the_ledger(team_store):
+    ids = [int(i) for i in _ids(team_store)[:6]]
+    pairs = [("include", "include"), ("maybe", "include"), ("exclude", "exclude"), ("exclude", "exclude"),
+             ("include", "exclude"), ("exclude", "maybe")]
+    for rid, (a, b) in zip(ids, pairs):
+        cast_vote(team_store, rid, a, reviewer="alice")
+        cast_vote(team_store, rid, b, reviewer="bob")
+    cast_vote(team_store, ids[0], "exclude", reviewer="carol")  # carol shares one record with each
+    (ab, ac, bc) = stage_agreement(team_store, "ta")
+    # alice/bob: 4 of 6 agree (maybe = include); a: 3 incl 3 excl, b: 3 incl 3 excl -> p_e = .5,
+    # kappa = (4/6 - .5)/.5 = 1/3, PABAK = 2*4/6 - 1 = 1/3
+    assert (ab.a, ab.b, ab.n, ab.n_agree) == ("alice", "bob", 6, 4)
+    assert ab.kappa == pytest.approx(1 / 3) and ab.pabak == pytest.approx(1 / 3)
+    assert ab.count("include", "exclude") == 1 and ab.count("exclude", "include") == 1
+    assert (ac.n, ac.n_agree, bc.n, bc.n_agree) == (1, 0, 1, 0)
