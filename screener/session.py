@@ -24,6 +24,9 @@ from screener.project.advice import Advice, draw_sample, pending_sample, stoppin
 from screener.project import Pool, current_model, fit_learner, queue_labels, register_model
 from screener.stopping import RECOMMENDED
 from screener.project.store import UNDONE, Store
+from screener.conflicts import STAGE_NAMES
+from screener.project.reviewers import exclusion_reasons
+from screener.project.votes import ReviewerLedger, project_labels
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · q quit"
@@ -63,6 +66,14 @@ class View:
     done: bool
     acknowledged: list[str] = field(default_factory=list)  # decisions committed by the last key
     notice: str = ""  # said once: a stopping rule asks for random records, and why
+    who: str = ""  # who is screening, at which stage, in which mode
+
+
+def queue_of(labels: np.ndarray, open_: np.ndarray | None) -> np.ndarray:
+    """The learner's queue labels: unscreened rows, or exactly the ``open_`` rows when given."""
+    if open_ is None:
+        return queue_labels(labels)
+    return np.where(open_, -1, 2).astype(np.int8)
 
 
 class Trainer:
@@ -78,17 +89,17 @@ class Trainer:
         self._stopped = False
         self._thread: threading.Thread | None = None
 
-    def _fit(self, labels: np.ndarray, n_ledger: int) -> tuple:
+    def _fit(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> tuple:
         learner = fit_learner(self.pool, labels, seed=self.seed, n_ledger=n_ledger)
         scores = learner.scores(self.pool.X)
-        return learner, labels, n_ledger, scores, learner.ranking(scores, queue_labels(labels))
+        return learner, labels, n_ledger, scores, learner.ranking(scores, queue_of(labels, open_))
 
-    def request(self, labels: np.ndarray, n_ledger: int) -> None:
+    def request(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> None:
         if not self.background:
-            self._result = self._fit(labels, n_ledger)
+            self._result = self._fit(labels, n_ledger, open_)
             return
         with self._lock:
-            self._request = (labels, n_ledger)  # an older waiting request is superseded
+            self._request = (labels, n_ledger, open_)  # an older waiting request is superseded
             self._wake.notify()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="screener-trainer", daemon=True)
@@ -132,9 +143,10 @@ class Trainer:
 class Session:
     """One reviewer's sitting on a project (``store`` stays owned by the caller)."""
 
-    def __init__(self, store: Store, pool: Pool, *, reviewer: str, background: bool = True,
-                 retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1):
-        if not reviewer.strip():
+    def __init__(self, store: Store, pool: Pool, *, reviewer: str | None, background: bool = True,
+                 retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1,
+                 stage: str = "ta"):
+        if reviewer is not None and not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
         if not isinstance(advise_every, int) or advise_every < 1:
             raise ValueError(f"advise_every must be an integer >= 1, got {advise_every!r}")
@@ -142,15 +154,25 @@ class Session:
         self.advice: Advice | None = None
         self.notice = ""
         self._since_advice = 0
-        self.store, self.pool, self.reviewer, self.retrain = store, pool, reviewer, retrain
-        self.labels = store.label_array(pool.ids)
+        # What this reviewer may see, train on and be served at this stage (blind in dual mode).
+        self.ledger = ReviewerLedger(store, reviewer, stage)
+        self.store, self.pool, self.reviewer, self.retrain = store, pool, self.ledger.reviewer, retrain
+        self.stage, self.team_mode = stage, not self.ledger.shares_project_state
+        view = self.ledger.load(pool.ids)
+        self.labels, self.scope = view.labels, view.scope
+        self.train = view.train if stage != "ta" else self.labels
+        self.open = view.open if self.team_mode else None
         self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
-        self.reasons = tuple(pool.criteria.reasons)
+        self.reasons = exclusion_reasons(store)
         self.highlight = pool.criteria.highlight_pattern()
         self.trainer = Trainer(pool, int(store.get_meta("seed", "0")), background=background)
-        learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
+        if self.team_mode:  # a fresh fit on this reviewer's view (a saved model saw every vote)
+            learner = fit_learner(pool, self.train, seed=self.trainer.seed, n_ledger=self.ledger.n_rows())
+            version = register_model(store, pool, learner, self.train, self.ledger.n_rows(), save=False)
+        else:
+            learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
         scores = learner.scores(pool.X)
-        self._use(learner, version, scores, learner.ranking(scores, queue_labels(self.labels)))
+        self._use(learner, version, scores, learner.ranking(scores, queue_of(self.train, self.open)))
         self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason
         self.skipped: set[int] = set()
         self.mode, self.note_buffer, self.message = "decide", "", ""
@@ -161,14 +183,18 @@ class Session:
         self.current: int | None = None
         self._refresh_advice(force=True)
         resume = store.get_meta(self._resume_key)
-        if resume is not None and int(resume) in self.row_of and self.labels[self.row_of[int(resume)]] == "":
+        if (resume is not None and int(resume) in self.row_of and self._needs_vote(self.row_of[int(resume)])
+                and self.ledger.taken(int(resume)) is None):
             self._show(self.row_of[int(resume)])
         else:
             self._advance()
 
     @property
     def _resume_key(self) -> str:
-        return f"current_record:{self.reviewer}"
+        return f"current_record:{self.reviewer}" + ("" if self.stage == "ta" else f":{self.stage}")
+
+    def _needs_vote(self, row: int) -> bool:
+        return self.labels[row] == "" if self.open is None else bool(self.open[row])
 
     # -- the model and the queue ----------------------------------------------------------------
     def _use(self, learner: ActiveLearner, version: int, scores: np.ndarray, queue: np.ndarray) -> None:
@@ -193,6 +219,8 @@ class Session:
         """Recompute the followed rule's verdict (every ``advise_every`` decisions) and, when it asks
         for random records and none are pending, draw them; they are served before the ranking."""
         self._since_advice += 1
+        if self.team_mode:  # project-wide advice would show others' votes; 'screener status' has it
+            return
         if not force and self._since_advice < self.advise_every:
             return
         self._since_advice = 0
@@ -226,11 +254,13 @@ class Session:
             while self.pointer < len(self.queue):
                 row = int(self.queue[self.pointer])
                 self.pointer += 1
-                if self.labels[row] != "" or row in self.skipped:
+                if not self._needs_vote(row) or row in self.skipped:
                     continue
-                other = self.store.current_label(int(self.pool.ids[row]))
+                other = self.ledger.taken(int(self.pool.ids[row]))
                 if other is not None:  # decided meanwhile in another process
-                    self.labels[row] = other
+                    self.labels[row] = other or self.labels[row]
+                    if self.open is not None:
+                        self.open[row] = False
                     continue
                 self.pointer -= 1
                 return self._show(row)
@@ -295,43 +325,56 @@ class Session:
         row = self.current
         record_id = int(self.pool.ids[row])
         reason = self.pending_reason if label == "exclude" else None
-        previous = self.store.latest_decision(record_id)
-        ledger_id = self.store.add_decision(
-            record_id, label, reviewer=self.reviewer, reason=reason, note=self.pending_note,
+        if self.stage == "ft" and label == "exclude" and reason is None:
+            self.message = "a full-text exclusion needs a reason: press r, choose one, then e"
+            return
+        previous = self.ledger.previous(record_id)
+        ledger_id = self.ledger.vote(
+            record_id, label, reasons=(reason,) if reason else (), note=self.pending_note,
             model_version=self.shown_version, score=self.shown_score)
         self.history.append((ledger_id, row, self.labels[row],
-                             previous["reason"] if previous else None))
+                             previous["reason"] if previous else None, self.train[row]))
         self.labels[row] = label
+        if self.train is not self.labels and label in ("include", "exclude"):
+            self.train[row] = label
+        if self.open is not None:
+            self.open[row] = False
         self.acknowledged = [f"saved #{ledger_id}: {label} record {record_id}"]
         self.message = self.acknowledged[0]
-        self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        self.trainer.request(self.train.copy(), self.ledger.n_rows(), self._open_copy())
         self._refresh_advice()
         self._advance()
+
+    def _open_copy(self) -> np.ndarray | None:
+        return None if self.open is None else self.open.copy()
 
     def _undo(self) -> None:
         if not self.history:
             self.message = "nothing to undo in this sitting"
             return
-        ledger_id, row, previous, reason = self.history.pop()
+        ledger_id, row, previous, reason, train = self.history.pop()
         record_id = int(self.pool.ids[row])
-        new_id = self.store.add_decision(record_id, previous or UNDONE, reviewer=self.reviewer,
-                                         reason=reason, note="undo", undoes=ledger_id)
+        new_id = self.ledger.vote(record_id, previous or UNDONE, reasons=(reason,) if reason else (),
+                                  note="undo", undoes=ledger_id)
         self.labels[row] = previous
+        self.train[row] = train
+        if self.open is not None:
+            self.open[row] = previous == ""
         self.acknowledged = [f"saved #{new_id}: undid #{ledger_id} (record {record_id})"]
         self.message = self.acknowledged[0]
-        self.trainer.request(self.labels.copy(), self.store.n_decisions())
+        self.trainer.request(self.train.copy(), self.ledger.n_rows(), self._open_copy())
         self._refresh_advice()
         if previous == "":
             self._show(row)
 
     # -- what to show ---------------------------------------------------------------------------
     def progress(self) -> Progress:
-        labels = self.labels
+        labels = self.labels[self.scope]
         unseen = labels == ""
         return Progress(
             pool=len(labels), screened=int((~unseen).sum()), included=int((labels == "include").sum()),
             excluded=int((labels == "exclude").sum()), maybe=int((labels == "maybe").sum()),
-            estimated_unseen=float(self.scores[unseen].sum()), model_version=self.version,
+            estimated_unseen=float(self.scores[self.scope][unseen].sum()), model_version=self.version,
             training=self.trainer.busy, stopping=self._stopping_line())
 
     def _stopping_line(self) -> str | None:
@@ -360,11 +403,15 @@ class Session:
                     reasons=self.reasons, pending_reason=self.pending_reason,
                     pending_note=self.pending_note, note_buffer=self.note_buffer,
                     message=self.message, highlight=self.highlight, done=self.done,
-                    acknowledged=list(self.acknowledged), notice=self.notice)
+                    acknowledged=list(self.acknowledged), notice=self.notice, who=self.who())
+
+    def who(self) -> str:
+        mode = self.ledger.mode + (" blind" if self.ledger.blind else "")
+        return f"reviewer {self.reviewer} · {STAGE_NAMES[self.stage]} · {mode} screening"
 
     def close(self) -> None:
         """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""
         self.trainer.stop()
-        labels = self.store.label_array(self.pool.ids)  # other reviewers' decisions included
+        labels = project_labels(self.store, self.pool.ids)  # decided outcomes of every reviewer
         learner, version = current_model(self.store, self.pool, labels, retrain=self.retrain)
         self.store.set_scores(self.pool.ids, learner.scores(self.pool.X), version)

@@ -55,6 +55,8 @@ def render(view: View):
         check = " · random check" if rec.get("random_check") else ""
         parts.append(Panel(body, title=f"record {rec['record_id']} · score {rec['score']:.3f}{check}",
                            title_align="left"))
+    if view.who:
+        parts.append(Text(view.who, style="bold cyan"))
     parts.append(Text(progress_line(view), style="cyan"))
     if view.progress.stopping:
         parts.append(Text(view.progress.stopping, style="cyan"))
@@ -152,6 +154,8 @@ def run(session: Session, keys: Iterable[str], console: Console, *, plain: bool)
             console.clear()
             console.print(render(view))
 
+    if plain and (who := session.view().who):
+        console.print(who, markup=False, highlight=False, soft_wrap=True)
     show(True)
     for key in keys:
         before = session.current

@@ -60,6 +60,7 @@ def screen_cmd(
     stopping_rule: Annotated[str, typer.Option(
         "--stopping-rule", help="The rule whose advice the session shows and whose random checks it serves "
         "(e.g. 'screener:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
+    stage: Annotated[str, typer.Option("--stage", help="ta (titles and abstracts) or ft (full texts).")] = "ta",
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
     from screener.project import load_pool
@@ -69,10 +70,19 @@ def screen_cmd(
     from screener.tui import key_source, run
 
     make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
-    name = reviewer or getpass.getuser() or "reviewer"
+    from screener.conflicts import STAGES
+    from screener.errors import ConfigError
+    from screener.project.reviewers import check_reviewer, team
+
+    if stage not in STAGES:
+        raise ConfigError(f"--stage {stage!r}: use ta (titles and abstracts) or ft (full texts)")
     with Store.open(review) as store:
+        # a team project names a known reviewer (default: its owner); a one-person project any name
+        name = reviewer or (None if team(store).reviewers else getpass.getuser() or "reviewer")
+        name = check_reviewer(store, name)  # an unknown reviewer fails before the features are built
         _progress("building features")
-        session = Session(store, load_pool(store), reviewer=name, retrain=retrain, stopping_rule=stopping_rule)
+        session = Session(store, load_pool(store), reviewer=name, retrain=retrain, stopping_rule=stopping_rule,
+                          stage=stage)
         keys, plain = key_source(keys_from_stdin)
         try:
             with keys:
@@ -141,6 +151,16 @@ def status_cmd(
     table.add_row("included", str(s.included))
     table.add_row("maybe", str(s.maybe))
     table.add_row("not yet screened", str(s.not_screened))
+    if any(f.reports_sought for f in s.flows):  # the full-text stage has begun
+        for k, f in enumerate(s.flows):
+            prefix = "" if len(s.flows) == 1 else ("first search: " if k == 0 else "update search: ")
+            table.add_row(f"{prefix}reports sought for retrieval", str(f.reports_sought))
+            table.add_row(f"{prefix}reports not retrieved", str(f.reports_not_retrieved))
+            table.add_row(f"{prefix}reports assessed for eligibility", str(f.reports_assessed))
+            for reason, n in f.reports_excluded.items():
+                table.add_row(f"  {prefix}reports excluded: {reason}", str(n))
+            table.add_row(f"{prefix}reports awaiting assessment", str(f.reports_awaiting))
+            table.add_row(f"{prefix}studies included", str(f.studies_included))
     console.print(table)
     m = s.model
     if m.version is None:

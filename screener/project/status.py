@@ -9,7 +9,10 @@ import pandas as pd
 
 from screener.errors import ScreenerError
 from screener.project.model_files import load_model
+from screener.prisma_diagram import FlowCounts
+from screener.project.flow import flow_counts
 from screener.project.store import Store
+from screener.project.votes import stage_outcomes
 
 NO_REASON = "(no reason given)"
 
@@ -37,6 +40,7 @@ class Status:
     not_screened: int
     exclusion_reasons: dict[str, int]
     model: ModelState = field(default_factory=ModelState)
+    flows: list[FlowCounts] = field(default_factory=list)  # PRISMA 2020 counts: first search, update
 
     @property
     def identified_total(self) -> int:
@@ -54,11 +58,13 @@ def project_status(folder: str | Path) -> Status:
             "SELECT source, COUNT(*) FROM records GROUP BY source ORDER BY MIN(id)").fetchall()
         dups = store.con.execute("SELECT COUNT(*) FROM records WHERE duplicate_of IS NOT NULL").fetchone()[0]
         kept = store.records()
-        current = store.current_labels().set_index("record_id")
-        current = current[current.index.isin(kept["id"])]
+        # Title/abstract outcomes (in dual mode: agreed votes or a consensus, see screener.conflicts).
+        outcomes = stage_outcomes(store, "ta", kept["id"].to_numpy())
+        current = outcomes[outcomes["state"] == "decided"].set_index("record_id")
         labels = current["label"]
         excluded = current[labels == "exclude"]
         reasons = excluded["reason"].fillna(NO_REASON).value_counts()
+        flows = flow_counts(store)
         counts = {lab: int((labels == lab).sum()) for lab in ("include", "exclude", "maybe")}
         screened = sum(counts.values())
         model = _model_state(store, kept, current)
@@ -66,7 +72,7 @@ def project_status(folder: str | Path) -> Status:
         identified={str(s): int(n) for s, n in per_source}, duplicates_removed=int(dups),
         screened=screened, included=counts["include"], excluded=counts["exclude"],
         maybe=counts["maybe"], not_screened=len(kept) - screened,
-        exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model)
+        exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model, flows=flows)
 
 
 def _model_state(store: Store, kept: pd.DataFrame, current: pd.DataFrame) -> ModelState:
