@@ -91,7 +91,7 @@ def _replay(store: Store) -> tuple[pd.Series, pd.Series]:
     Reads two ledger columns only (``screening_sequence`` semantics, position = ledger row,
     1-based): the session calls this after every decision, so it has to stay cheap.
     """
-    rows = store.con.execute("SELECT record_id, label FROM decisions ORDER BY id").fetchall()
+    rows = store.con.execute("SELECT record_id, label FROM decisions WHERE stage = 'ta' ORDER BY id").fetchall()
     led = pd.DataFrame(rows, columns=["record_id", "label"])
     led["position"] = np.arange(1, len(led) + 1)
     current = led.drop_duplicates("record_id", keep="last").set_index("record_id")["label"]

@@ -405,9 +405,10 @@ def screening_sequence(store: Store) -> pd.DataFrame:
     Columns: ``position`` (1, 2, ...), ``record_id``, ``label`` (include/exclude/maybe/none),
     ``relevant`` (1 include, 0 exclude, <NA> otherwise), ``score`` and ``model_version``
     (the model that ranked the record when it was shown), ``reviewer``, ``decided_at``,
-    ``undoes`` (the ledger id an undo row reverts) and ``ledger_id``.
+    ``undoes`` (the ledger id an undo row reverts) and ``ledger_id``. Title/abstract rows only.
     """
     d = store.decisions()
+    d = d[d["stage"] == "ta"].reset_index(drop=True)
     out = pd.DataFrame({
         "position": np.arange(1, len(d) + 1),
         "ledger_id": d["id"], "record_id": d["record_id"], "label": d["label"],
