@@ -220,3 +220,42 @@ def test_agreement_counts_from_the_ledger(team_store):
     assert ab.kappa == pytest.approx(1 / 3) and ab.pabak == pytest.approx(1 / 3)
     assert ab.count("include", "exclude") == 1 and ab.count("exclude", "include") == 1
     assert (ac.n, ac.n_agree, bc.n, bc.n_agree) == (1, 0, 1, 0)
+
+
+def test_exports_carry_every_vote_resolution_undo_and_report(team_store, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from screener.project.export import export_project
+    from screener.project.ledger_export import export_ledger
+
+    ids = [int(i) for i in _ids(team_store)[:3]]
+    reason = exclusion_reasons(team_store)[0]
+    cast_vote(team_store, ids[0], "include", reviewer="alice", note="=1+1", tags=["peer-led"])
+    cast_vote(team_store, ids[0], "include", reviewer="bob")
+    first = cast_vote(team_store, ids[1], "include", reviewer="alice")
+    cast_vote(team_store, ids[1], "none", reviewer="alice", undoes=first, note="undo")
+    cast_vote(team_store, ids[1], "exclude", reviewer="alice", reasons=[reason])
+    cast_vote(team_store, ids[1], "include", reviewer="bob")
+    resolve(team_store, ids[1], "exclude", by="carol", reason=reason)
+    mark_not_retrieved(team_store, ids[0], reviewer="bob")
+    folder = team_store.folder
+    assert export_ledger(folder, tmp_path / "ledger.csv") == 8
+    ledger = pd.read_csv(tmp_path / "ledger.csv", keep_default_na=False)
+    assert list(ledger["kind"]) == ["vote", "vote", "vote", "undo", "vote", "vote", "consensus", "report"]
+    assert ledger["note"].iloc[0] == "'=1+1" and ledger["tags"].iloc[0] == "peer-led"  # formula escaped
+    assert ledger["reviewer"].iloc[6] == "carol" and ledger["reasons"].iloc[6] == reason
+    assert ledger["report"].iloc[7] == "not_retrieved" and "model_version" in ledger
+    export_ledger(folder, tmp_path / "ledger.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "ledger.xlsx").active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    export_project(folder, "csv", tmp_path / "records.csv")
+    records = pd.read_csv(tmp_path / "records.csv", keep_default_na=False).set_index("record_id")
+    assert records.loc[ids[0], "ta_vote:alice"] == "include" and records.loc[ids[0], "ta_vote:bob"] == "include"
+    assert records.loc[ids[1], "ta_vote:alice"] == f"exclude: {reason}"
+    assert records.loc[ids[1], "decision"] == "exclude" and records.loc[ids[1], "reviewer"] == "carol"
+    assert records.loc[ids[0], "report"] == "not_retrieved" and records.loc[ids[2], "decision"] == ""
+    _, ris = export_project(folder, "ris")
+    assert "screener: include; reviewer: alice, bob; date: 20" in ris and "votes: alice include, bob include" in ris
+    with pytest.raises(ConfigError, match=r"\.csv or \.xlsx"):
+        export_ledger(folder, tmp_path / "ledger.json")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from screener.errors import ConfigError
 from screener.project.store import Store
+from screener.project.votes import ta_decisions, team_columns
 
 FORMATS = ("csv", "tsv", "xlsx", "ris")
 EXPORT_COLUMNS = ["record_id", "source", "source_record_id", "title", "abstract", "keywords",
@@ -31,20 +32,31 @@ def export_table(store: Store) -> pd.DataFrame:
     dup_ids = (records.dropna(subset=["duplicate_of"]).groupby("duplicate_of")["id"]
                .agg(lambda s: "; ".join(map(str, s))))
     kept["duplicate_ids"] = kept["id"].map(dup_ids).fillna("")
-    current = store.current_labels().set_index("record_id")
+    ids = kept["id"].to_numpy()
+    ta = ta_decisions(store, ids)  # in dual mode: agreed votes or the consensus, see screener.conflicts
     ledger = store.decisions()
     notes = (ledger[ledger["note"].notna() & (ledger["note"] != "undo")].groupby("record_id")["note"]
              .agg(lambda s: " | ".join(s)))
-    label = current["label"].where(current["label"] != "none", "")
-    kept["decision"] = kept["id"].map(label).fillna("")
-    decided = kept["decision"] != ""
-    for col, src in (("reason", "reason"), ("reviewer", "reviewer"), ("decided_at", "decided_at")):
-        kept[col] = kept["id"].map(current[src]).where(decided, None).fillna("")
+    for col in ("decision", "reason", "reviewer", "decided_at"):
+        kept[col] = ta[col].to_numpy()
     kept["notes"] = kept["id"].map(notes).fillna("")
     scores = store.scores().set_index("record_id")
     kept["score"] = kept["id"].map(scores["score"])
     kept["model_version"] = kept["id"].map(scores["model_version"]).astype("Int64")
-    return kept.rename(columns={"id": "record_id"})[EXPORT_COLUMNS + ["raw_format", "raw"]].reset_index(drop=True)
+    extra = team_columns(store, ids)  # per-reviewer votes and the full-text stage (team projects)
+    for col in extra.columns:
+        kept[col] = extra[col].to_numpy()
+    columns = EXPORT_COLUMNS + list(extra.columns) + ["raw_format", "raw"]
+    return kept.rename(columns={"id": "record_id"})[columns].reset_index(drop=True)
+
+
+def write_xlsx(table: pd.DataFrame, out: Path, *, sheet: str) -> None:
+    """An XLSX sheet with a frozen header row and filters (cells already escaped)."""
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False, sheet_name=sheet)
+        ws = writer.sheets[sheet]
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
 
 
 def escape_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +84,15 @@ def _ris_entry(row: pd.Series) -> str:
     note = f"screener: {decision}"
     if row["reason"]:
         note += f"; reason: {row['reason']}"
+    if row["decision"]:
+        note += f"; reviewer: {row['reviewer']}; date: {str(row['decided_at'])[:10]}"
+    votes = [f"{col.partition(':')[2]} {row[col]}" for col in row.index if col.startswith("ta_vote:") and row[col]]
+    if votes:
+        note += f"; votes: {', '.join(votes)}"
+    if row.get("fulltext_decision"):
+        note += f"; full text: {row['fulltext_decision']}"
+        if row.get("fulltext_reason"):
+            note += f" ({row['fulltext_reason']})"
     if row["notes"]:
         note += f"; note: {row['notes']}"
     if pd.notna(row["score"]):
@@ -95,9 +116,9 @@ def export_project(folder: str | Path, fmt: str, out: str | Path | None = None) 
     if fmt == "ris":
         text = "\n".join(_ris_entry(r) for _, r in table.iterrows())
     else:
-        table = escape_cells(table[EXPORT_COLUMNS])
+        table = escape_cells(table.drop(columns=["raw_format", "raw"]))
         if fmt == "xlsx":
-            table.to_excel(out, index=False, engine="openpyxl")
+            write_xlsx(table, Path(out), sheet="records")
             return len(table), None
         text = table.to_csv(index=False, sep="," if fmt == "csv" else "\t", lineterminator="\n")
     if out is None:

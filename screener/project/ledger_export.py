@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from screener.errors import ConfigError
-from screener.project.export import escape_cells
+from screener.project.export import escape_cells, write_xlsx
 from screener.project.store import Store
 
 LEDGER_COLUMNS = ["event", "ledger_id", "at", "stage", "record_id", "title", "reviewer", "kind", "label",
@@ -56,11 +56,7 @@ def write_table(table: pd.DataFrame, out: Path, *, sheet: str) -> None:
     """CSV, or XLSX with a frozen header and filters (cells that would run as formulas escaped)."""
     table = escape_cells(table)
     if out.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            table.to_excel(writer, index=False, sheet_name=sheet)
-            ws = writer.sheets[sheet]
-            ws.freeze_panes = "A2"
-            ws.auto_filter.ref = ws.dimensions
+        write_xlsx(table, out, sheet=sheet)
     else:
         table.to_csv(out, index=False, lineterminator="\n")
 

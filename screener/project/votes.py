@@ -213,3 +213,47 @@ def reviewer_decisions(store: Store, reviewer: str | None, *, stage: str | None 
     cols = ["id", "stage", "record_id", "label", "reason", "reasons", "tags", "decided_at", "title"]
     return rows.sort_values(["stage", "id"], ascending=[False, True])[cols].rename(
         columns={"id": "ledger_id"}).reset_index(drop=True)
+
+
+def ta_decisions(store: Store, ids: np.ndarray) -> pd.DataFrame:
+    """Per record (index ``ids``): the title/abstract ``decision`` (decided outcome or ''), its
+    ``reason``, ``reviewer`` (the voter, the voters, or who resolved it) and ``decided_at``."""
+    out = stage_outcomes(store, "ta", ids).set_index("record_id").reindex(ids)
+    rows = store.stage_rows("ta")
+    last_at = rows.groupby("record_id")["decided_at"].last()
+    cons = rows[rows["kind"] == "consensus"].drop_duplicates("record_id", keep="last").set_index("record_id")
+    decided = (out["state"] == "decided").to_numpy()
+    who = [c if isinstance(c, str) else ", ".join(v) for c, v in
+           zip(cons["reviewer"].reindex(ids), out["voters"])]
+    frame = pd.DataFrame({"decision": out["label"], "reason": out["reason"], "reviewer": who,
+                          "decided_at": last_at.reindex(ids)}, index=ids)
+    frame.loc[~decided] = None
+    return frame.fillna("")
+
+
+def team_columns(store: Store, ids: np.ndarray) -> pd.DataFrame:
+    """Export columns of a team project (none for a one-person title/abstract project): the full-text
+    outcome, reason and report state, and each reviewer's latest vote per stage ('exclude: reason')."""
+    frame = pd.DataFrame(index=ids)
+    t = team(store)
+    ft_rows = store.stage_rows("ft")
+    if not t.reviewers and ft_rows.empty and store.reports().empty:
+        return frame
+    ft = stage_outcomes(store, "ft", ids).set_index("record_id").reindex(ids)
+    decided = ft["state"] == "decided"
+    frame["fulltext_decision"] = ft["label"].where(decided).fillna("")
+    frame["fulltext_reason"] = ft["reason"].where(decided).fillna("")
+    reports = store.reports(latest=True).set_index("record_id")["status"]
+    frame["report"] = reports.reindex(ids).fillna("")
+    for stage in ("ta", "ft"):
+        rows = store.stage_rows(stage)
+        votes = rows[rows["kind"] == "vote"].drop_duplicates(["record_id", "reviewer"], keep="last")
+        votes = votes[votes["label"] != UNDONE]
+        text = [lab if lab != "exclude" or not isinstance(r, str) else f"exclude: {r}"
+                for lab, r in zip(votes["label"], votes["reason"])]
+        votes = votes.assign(text=text)
+        for who in list(t.names) + sorted(set(votes["reviewer"]) - set(t.names)):
+            mine = votes[votes["reviewer"] == who].set_index("record_id")["text"]
+            if len(mine) or who in t.names:
+                frame[f"{stage}_vote:{who}"] = mine.reindex(ids).astype(object).fillna("").to_numpy()
+    return frame
