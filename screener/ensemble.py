@@ -1,0 +1,255 @@
+"""Rankers combined: several models, each on its own features, merged by rank and weighted online.
+
+No single model ranks best on every review (issue 11: per pool the models differ by −27% to
++105%). ``RankEnsemble`` fits each member on the reviewer's labels, turns each member's scores
+into ranks over the unscreened records, and orders the queue by the weighted mean rank (Borda
+count; rank fusion needs no calibration across models of different kinds).
+
+With ``adapt="hedge"`` the weights follow the review at hand: when a record turns out relevant,
+each member is charged ``log(1 + its rank of that record)`` at the time it was picked, and
+``w_m ∝ exp(−eta · L_m)``. That is the posterior over members if each one picks records with
+probability ∝ 1/(1 + rank) (Zipf), the exponential-weights rule of prediction with expert
+advice (Cesa-Bianchi & Lugosi 2006, ch. 2); it needs no held-out labels, since every record the
+reviewer labels was unseen by the members when they ranked it.
+
+Feature sets (``FEATURE_SETS``): ``word``, screener's TF-IDF word 1-2 grams; ``char``, TF-IDF of
+character 4-grams within words. Models (``MODELS``): ``lr``, screener's learner
+(``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
+multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
+
+``simulate_ensemble`` replays a labelled pool with the protocol of ``screener.simulate`` (same
+priors, same seeded shuffle), for ``benchmarks/sweep_cv.py``; a one-member ensemble gives exactly
+``simulate``'s order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.naive_bayes import MultinomialNB
+
+from screener.active import UNLABELLED, ActiveLearner
+from screener.errors import ConfigError
+from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
+from screener.query import make_query_strategy
+from screener.seeding import check_random_state
+from screener.simulate import draw_priors, labels_of, prior_rows
+
+
+class CharFeatures:
+    """TF-IDF of character n-grams inside word boundaries (sublinear tf, l2 rows, float32)."""
+
+    def __init__(self, *, ngram_range: tuple[int, int] = (4, 4), min_df: int | float = 2, max_df: int | float = 0.95,
+                 fields: tuple[str, ...] = DEFAULT_FIELDS):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.fields = fields
+
+    def fit_transform(self, records: pd.DataFrame) -> sp.csr_matrix:
+        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
+                                           max_df=self.max_df, sublinear_tf=True, strip_accents="unicode",
+                                           dtype=np.float32)
+        texts = record_text(records, tuple(self.fields)).tolist()
+        try:
+            return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
+        except ValueError:  # a tiny pool: every n-gram below min_df
+            self.vectorizer_.set_params(min_df=1, max_df=1.0)
+            return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
+
+
+FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures}
+
+
+class NaiveBayesRanker:
+    """Multinomial naive Bayes on the labelled rows, with ``ActiveLearner``'s fit/margins/scores."""
+
+    def __init__(self, *, alpha: float = 3.822, random_state=None):
+        self.alpha = alpha
+        self.random_state = random_state
+
+    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "NaiveBayesRanker":
+        if not self.alpha > 0:
+            raise ConfigError(f"alpha must be > 0, got {self.alpha!r}")
+        rows = np.flatnonzero(labels >= 0)
+        y = labels[rows]
+        if pseudo is not None and (y == 1).sum() == 0:
+            Xt, y = sp.vstack([X[rows], pseudo], format="csr"), np.append(y, 1)
+        else:
+            Xt = X[rows]
+        if len(np.unique(y)) < 2:
+            self.coef_ = None
+            return self
+        nb = MultinomialNB(alpha=self.alpha).fit(Xt, y)
+        self.coef_ = (nb.feature_log_prob_[1] - nb.feature_log_prob_[0]).astype(X.dtype)
+        self.intercept_ = float(nb.class_log_prior_[1] - nb.class_log_prior_[0])
+        return self
+
+    def margins(self, X: sp.csr_matrix) -> np.ndarray:
+        if getattr(self, "coef_", None) is None:
+            return np.zeros(X.shape[0])
+        return X @ self.coef_ + self.intercept_
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.margins(X), -40, 40)))
+
+
+MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker}
+ADAPT = (None, "hedge")
+
+
+def _check_members(members: Sequence[dict]) -> None:
+    if not members:
+        raise ConfigError("members must name at least one model")
+    for m in members:
+        unknown = set(m) - {"features", "model", "params"}
+        if unknown:
+            raise ConfigError(f"a member has unknown keys {', '.join(sorted(unknown))}; use features, model, params")
+        if m.get("features", "word") not in FEATURE_SETS:
+            raise ConfigError(f"unknown feature set {m.get('features')!r}; choose one of {', '.join(FEATURE_SETS)}")
+        if m.get("model", "lr") not in MODELS:
+            raise ConfigError(f"unknown model {m.get('model')!r}; choose one of {', '.join(MODELS)}")
+
+
+class RankEnsemble:
+    """Members (feature set, model, settings) fitted on the same labels, queued by weighted mean rank.
+
+    Parameters
+    ----------
+    members : dicts ``{"features": "word", "model": "lr", "params": {...}}``.
+    adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
+        relevant records found so far, see the module docstring).
+    eta : the hedge's learning rate per relevant record (``inf``: follow the best member so far).
+    query : the query strategy applied to the combined score.
+    random_state : seed or generator; the members draw from it in turn.
+    """
+
+    def __init__(self, *, members: Sequence[dict] = ({"features": "word", "model": "lr"},), adapt: str | None = None,
+                 eta: float = 1.0, query: str = "max", random_state=None):
+        self.members = members
+        self.adapt = adapt
+        self.eta = eta
+        self.query = query
+        self.random_state = random_state
+
+    def _setup(self) -> None:
+        if hasattr(self, "rng_"):
+            return
+        _check_members(self.members)
+        if self.adapt not in ADAPT:
+            raise ConfigError(f"adapt must be one of {', '.join(map(str, ADAPT))}, got {self.adapt!r}")
+        if not self.eta > 0:
+            raise ConfigError(f"eta must be > 0, got {self.eta!r}")
+        self.rng_ = check_random_state(self.random_state)
+        self.query_ = make_query_strategy(self.query)
+        self.members_ = [MODELS[m.get("model", "lr")](**{**m.get("params", {}), "random_state": self.rng_})
+                         for m in self.members]
+        self.loss_ = np.zeros(len(self.members_))
+        self.ranks_ = None  # each member's rank of every row at the last scoring (unlabelled rows only)
+
+    @property
+    def weights_(self) -> np.ndarray:
+        if self.adapt is None or not self.loss_.any():
+            return np.full(len(self.loss_), 1 / len(self.loss_))
+        if math.isinf(self.eta):
+            w = (self.loss_ == self.loss_.min()).astype(float)
+        else:
+            w = np.exp(-self.eta * (self.loss_ - self.loss_.min()))
+        return w / w.sum()
+
+    def fit(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray, *, pseudo: Sequence | None = None) -> "RankEnsemble":
+        """Charge the members for the relevant records labelled since the last scoring, then refit each."""
+        self._setup()
+        labels = np.asarray(labels)
+        if len(Xs) != len(self.members_):
+            raise ConfigError(f"{len(self.members_)} members but {len(Xs)} feature matrices")
+        if self.ranks_ is not None:
+            found = np.flatnonzero((self.ranks_[0] >= 0) & (labels == 1))
+            if len(found):
+                self.loss_ += np.log1p(self.ranks_[:, found]).sum(axis=1)
+        for i, (member, X) in enumerate(zip(self.members_, Xs)):
+            member.fit(X, labels, pseudo=None if pseudo is None else pseudo[i])
+        return self
+
+    def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray) -> np.ndarray:
+        """The combined score of every row: weighted mean of (1 − rank share) over members, unlabelled rows only.
+
+        With one member, that member's own scores (so a one-member ensemble is that model).
+        """
+        labels = np.asarray(labels)
+        member_scores = [m.scores(X) for m, X in zip(self.members_, Xs)]
+        if len(self.members_) == 1:
+            return member_scores[0]
+        unl = np.flatnonzero(labels == UNLABELLED)
+        ranks = np.full((len(self.members_), len(labels)), -1, dtype=np.int64)
+        for i, s in enumerate(member_scores):
+            order = np.lexsort((self.rng_.random(len(unl)), -s[unl]))  # random ties
+            ranks[i, unl[order]] = np.arange(len(unl))
+        self.ranks_ = ranks
+        share = 1.0 - ranks[:, unl] / max(len(unl), 1)
+        combined = np.zeros(len(labels))
+        combined[unl] = self.weights_ @ share
+        return combined
+
+    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray:
+        unl = np.flatnonzero(np.asarray(labels) == UNLABELLED)
+        if len(unl) == 0:
+            return unl
+        return unl[self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)]
+
+
+def simulate_ensemble(records: pd.DataFrame, *, label_column: str = "label_included", seed: int = 0,
+                      prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
+                      features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
+                      stop_at_recall: float | None = None) -> pd.DataFrame:
+    """Replay one screening with a ``RankEnsemble`` (``screener.simulate``'s priors, shuffle and order table).
+
+    ``features`` maps a feature-set name to its settings.
+    """
+    _check_members(members)
+    y_file = labels_of(records, label_column)
+    priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
+    rng = check_random_state(seed)
+    ids_file = records["record_id"].astype(str).to_numpy()
+    perm = np.argsort(ids_file, kind="stable")[rng.permutation(len(ids_file))]
+    where = np.empty_like(perm)
+    where[perm] = np.arange(len(perm))
+    pool = records.iloc[perm].reset_index(drop=True)
+    y, ids = y_file[perm], ids_file[perm]
+
+    settings = features or {}
+    built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(pool)
+             for name in dict.fromkeys(m.get("features", "word") for m in members)}
+    Xs = [built[m.get("features", "word")] for m in members]
+    ens = RankEnsemble(members=members, adapt=adapt, eta=eta, random_state=rng)
+
+    labels = np.full(len(y), UNLABELLED, dtype=np.int8)
+    prior_pos = [int(where[p]) for p in priors_file]
+    labels[prior_pos] = y[prior_pos]
+    picked: list[int] = []
+    picked_scores: list[float] = []
+    n_relevant, found = int(y.sum()), int(y[prior_pos].sum())
+    n_total = len(y) - len(prior_pos)
+    stop_found = (found + math.ceil(stop_at_recall * (n_relevant - found) - 1e-9)
+                  if stop_at_recall is not None else None)
+    while len(picked) < n_total:
+        ens.fit(Xs, labels)
+        scores = ens.scores(Xs, labels)
+        j = int(ens.select(scores, labels, n=1)[0])
+        labels[j] = y[j]
+        picked.append(j)
+        picked_scores.append(float(scores[j]))
+        found += int(y[j])
+        if stop_found is not None and found >= stop_found:
+            break
+    rows = prior_pos + picked
+    order = pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "record_id": ids[rows], "label": y[rows],
+                          "is_prior": np.r_[np.ones(len(prior_pos), int), np.zeros(len(picked), int)],
+                          "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores]})
+    order.attrs["weights"] = ens.weights_.tolist()
+    return order

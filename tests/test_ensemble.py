@@ -1,0 +1,89 @@
+"""Rank ensembles: members on their own features, fused by rank, weighted online."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from screener.active import UNLABELLED
+from screener.demo_data import make_demo_pool
+from screener.ensemble import FEATURE_SETS, MODELS, CharFeatures, RankEnsemble, simulate_ensemble
+from screener.errors import ConfigError
+from screener.simulate import SimulationSettings, simulate
+
+TWO = [{"features": "word"}, {"features": "char"}]
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return make_demo_pool(120, random_state=5).drop(columns=["label_abstract_screening"])
+
+
+def test_a_one_member_ensemble_is_the_simulation_of_the_default_learner(pool):
+    a = simulate(pool, seed=2, settings=SimulationSettings(stop_at_recall=0.95))
+    b = simulate_ensemble(pool, seed=2, stop_at_recall=0.95)
+    assert a.record_id.tolist() == b.record_id.tolist()
+    assert np.allclose(a.score.to_numpy(), b.score.to_numpy(), equal_nan=True)
+
+
+@pytest.mark.parametrize("adapt", [None, "hedge"])
+def test_order_is_a_permutation_reproducible_and_independent_of_row_order(pool, adapt):
+    a = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt)
+    assert sorted(a.record_id) == sorted(pool.record_id) and a.is_prior.tolist()[:2] == [1, 1]
+    b = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt)
+    shuffled = pool.sample(frac=1, random_state=1)
+    c = simulate_ensemble(shuffled, seed=4, members=TWO, adapt=adapt,
+                          prior_ids=a.record_id[a.is_prior == 1].tolist())
+    assert a.record_id.tolist() == b.record_id.tolist() == c.record_id.tolist()
+    assert np.isclose(sum(a.attrs["weights"]), 1.0)
+
+
+def test_hedge_moves_weight_to_the_member_that_ranked_the_found_relevant_records_higher():
+    X = sp.csr_matrix(np.eye(6))
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], adapt="hedge", random_state=0)
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens.fit([X, X], labels)
+    assert ens.weights_.tolist() == [0.5, 0.5]  # nothing found yet: equal weights
+    ens.scores([X, X], labels)
+    ens.ranks_[:, 2:] = [[0, 1, 2, 3], [3, 2, 1, 0]]  # member 0 put row 2 first, member 1 last
+    labels[2] = 1
+    ens.fit([X, X], labels)
+    w = ens.weights_
+    assert w[0] > w[1] and np.isclose(w.sum(), 1)
+    assert np.isclose(w[0] / w[1], np.exp(np.log1p(3)))  # eta 1: the ratio of (1 + rank)
+
+
+def test_combined_scores_are_the_weighted_mean_rank_share_over_unlabelled_rows():
+    X = sp.csr_matrix(np.eye(4))
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], random_state=0)
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens.fit([X, X], labels)
+    s = ens.scores([X, X], labels)
+    assert s[0] == s[1] == 0 and set(np.round(s[2:], 6)) <= {0.5, 1.0}
+
+
+@pytest.mark.parametrize("members, match", [
+    ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char"),
+    ([{"model": "bert"}], "unknown model 'bert'; choose one of lr, nb"),
+    ([{"modle": "lr"}], "unknown keys modle"),
+    ([], "at least one"),
+])
+def test_bad_members_are_one_clear_error(pool, members, match):
+    with pytest.raises(ConfigError, match=match):
+        simulate_ensemble(pool, members=members)
+
+
+def test_bad_settings_name_the_parameter():
+    with pytest.raises(ConfigError, match="adapt"):
+        RankEnsemble(adapt="vote").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
+    with pytest.raises(ConfigError, match="eta"):
+        RankEnsemble(eta=0).fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
+
+
+def test_registries_and_char_features():
+    assert set(FEATURE_SETS) == {"word", "char"} and set(MODELS) == {"lr", "nb"}
+    import pandas as pd
+
+    X = CharFeatures(min_df=1).fit_transform(pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]}))
+    assert X.shape[0] == 2 and np.allclose(sp.linalg.norm(X, axis=1), 1.0)
