@@ -1,0 +1,282 @@
+"""Ranker candidates on all shared pools, chosen and reported with pool-grouped cross-validation.
+
+    python benchmarks/sweep_cv.py run NAME [--seeds 0-4] [--labels label_included] [--pools ...]
+    python benchmarks/sweep_cv.py import-orders NAME DIR [--seeds 0-4]
+    python benchmarks/sweep_cv.py report [--names default plain ...] [--reference plain] [--seeds 0-4]
+
+`run` replays every pool (smallest first) with configuration NAME from ``CONFIGS`` and the
+priors and seeded shuffle of ``screener simulate`` (EVALUATION.md), stopping at 95% recall:
+records@95 is exact and needs no more. One JSON line per (configuration, pool, label column,
+seed) goes to benchmarks/results/sweep_cv.jsonl; finished runs are skipped (resumable).
+``import-orders`` scores existing full orders (``DIR/<pool>/<label>/seed<k>/order.csv``, e.g.
+the default's) the same way instead of rerunning them.
+
+`report` chooses, for each fold of pools (one family per fold, EVALUATION.md "Choosing
+defaults"; SYNERGY_Chou_2004 goes with Cohen 2006, whose SkeletalMuscleRelaxants review it
+shares), the configuration with the lowest mean log ratio of records@95 to the reference on
+the *other* folds, and reports that configuration's figures on the fold's own pools: every
+figure in the out-of-fold table is measured on pools that did not choose it. Beside it:
+ASReview 3.0.8 (benchmarks/results/asreview.jsonl and /work/orders/asreview.jsonl, same
+priors) and each configuration in-sample (labelled so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from jsonl import git_commit  # noqa: E402
+
+from screener.cli.options import parse_seeds  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.orders import read_order  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+from screener.simulate import SimulationSettings, labels_of, run_metrics, simulate  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "sweep_cv.jsonl"
+DATA = ROOT.parent / "shared" / "data"
+ASREVIEW_FILES = [ROOT / "benchmarks" / "results" / "asreview.jsonl", Path("/work/orders/asreview.jsonl")]
+LABELS = ("label_included", "label_abstract_screening")
+
+# name -> how to run it: {"learner": ..., "features": ...} for screener's own simulate, or
+# {"ensemble": ...} for screener.ensemble's rankers (benchmarks measure the code users run).
+CONFIGS: dict[str, dict] = {
+    "default": {"learner": {}, "features": {}},
+    # EVALUATION.md's plain reference: C = 1, balanced, liblinear, every fit from scratch, no presumed sample.
+    "plain": {"learner": {"C": 1.0, "solver": "liblinear", "presumed_negatives": 0, "warm_epochs": None},
+              "features": {}},
+    # screener.ensemble: the default learner on word 1-2 grams and on character 4-grams, fused by rank.
+    "word_char": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}]}},
+    # the same members, weighted online by their ranks of the relevant records found (hedge).
+    "word_char_hedge": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}], "adapt": "hedge"}},
+}
+
+
+def family(pool: str) -> str:
+    """The fold a pool belongs to (EVALUATION.md's families; pools sharing a topic share a fold)."""
+    if pool == "SYNERGY_Chou_2004":
+        return "Cohen 2006"
+    for prefix, fam in (("Cohen_2006", "Cohen 2006"), ("Wallace_2010", "Wallace 2010"), ("SYNERGY", "SYNERGY"),
+                        ("CLEF2017", "CLEF 2017"), ("CLEF2019", "CLEF 2019"), ("GPTscreenR", "GPTscreenR")):
+        if pool.startswith(prefix):
+            return fam
+    return "others"  # Hamilton, Kitchenham, Nagtegaal
+
+
+def pools(data_dir: Path, names: list[str] | None) -> list[Path]:
+    paths = [p for p in data_dir.glob("*.csv") if p.name != "index.csv" and (not names or p.stem in names)]
+    return sorted(paths, key=lambda p: p.stat().st_size)
+
+
+def _done(name: str) -> set:
+    if not RESULTS.exists():
+        return set()
+    rows = (json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip())
+    return {(r["pool"], r["label_column"], r["seed"]) for r in rows if r["config"] == name}
+
+
+def one_run(name: str, records: pd.DataFrame, pool: str, label: str, seed: int) -> dict:
+    config = CONFIGS[name]
+    t0 = time.process_time()
+    if "ensemble" in config:
+        from screener.ensemble import simulate_ensemble
+
+        order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **config["ensemble"])
+    else:
+        settings = SimulationSettings(learner=config["learner"], features=config["features"], stop_at_recall=0.95)
+        order = simulate(records, label_column=label, seed=seed, settings=settings)
+    cpu = time.process_time() - t0
+    m = run_metrics(order, len(records), int(labels_of(records, label).sum()))
+    return {"benchmark": "sweep_cv", "config": name, "spec": config, "pool": pool, "label_column": label, "seed": seed,
+            "N": m["N"], "R": m["R"], "records@95": m["records@95"], "cpu_s": round(cpu, 3),
+            "commit": git_commit(), "versions": library_versions()}
+
+
+def run(args) -> None:
+    if args.name not in CONFIGS:
+        raise SystemExit(f"unknown configuration {args.name!r}; choose one of {', '.join(CONFIGS)}")
+    done = _done(args.name)
+    seeds = parse_seeds(args.seeds)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    for label in args.labels:
+        for path in pools(args.data_dir, args.pools):
+            todo = [s for s in seeds if (path.stem, label, s) not in done]
+            if not todo:
+                continue
+            records = read_file(str(path))
+            if label not in records.columns or records[label].isna().any():
+                continue
+            for seed in todo:
+                row = one_run(args.name, records, path.stem, label, seed)
+                with RESULTS.open("a") as fh:
+                    fh.write(json.dumps(row, default=str) + "\n")
+                print(f"{args.name} {path.stem} {label} seed {seed}: records@95 {row['records@95']} "
+                      f"({row['cpu_s']:.1f} s cpu)", flush=True)
+
+
+def import_orders(args) -> None:
+    """Score full order files of a configuration that was run elsewhere (same protocol)."""
+    done = _done(args.name)
+    seeds = parse_seeds(args.seeds)
+    n = 0
+    with RESULTS.open("a") as fh:
+        for path in pools(args.data_dir, None):
+            records = None
+            for label in LABELS:
+                for seed in seeds:
+                    f = args.dir / path.stem / label / f"seed{seed}" / "order.csv"
+                    if (path.stem, label, seed) in done or not f.exists():
+                        continue
+                    records = read_file(str(path)) if records is None else records
+                    order = read_order(f)
+                    m = run_metrics(order, len(records), int(labels_of(records, label).sum()))
+                    fh.write(json.dumps({"benchmark": "sweep_cv", "config": args.name, "spec": {"orders": str(args.dir)},
+                                         "pool": path.stem, "label_column": label, "seed": seed, "N": m["N"], "R": m["R"],
+                                         "records@95": m["records@95"], "cpu_s": None, "commit": git_commit(),
+                                         "versions": library_versions()}) + "\n")
+                    n += 1
+    print(f"{args.name}: {n} orders scored from {args.dir}")
+
+
+# --- report --------------------------------------------------------------------------------
+
+def _asreview() -> pd.DataFrame:
+    rows = {}
+    for f in ASREVIEW_FILES:
+        if not f.exists():
+            continue
+        for line in f.read_text().splitlines():
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            v = r.get("records_at_95", r.get("records@95"))
+            if v is None or "dataset" not in r:
+                continue
+            rows[(r["dataset"], r.get("label_column", "label_included"), r["seed"])] = v
+    return pd.DataFrame([{"pool": p, "label_column": lab, "seed": s, "records@95": v} for (p, lab, s), v in rows.items()])
+
+
+def _per_pool(df: pd.DataFrame, seeds: list[int]) -> pd.DataFrame:
+    """Mean records@95 per (config, pool, label) over ``seeds``, keeping only complete seed sets."""
+    df = df[df.seed.isin(seeds)].drop_duplicates(["config", "pool", "label_column", "seed"], keep="last")
+    g = df.groupby(["config", "pool", "label_column"])["records@95"]
+    out = g.mean().to_frame("records@95")
+    out["n_seeds"] = g.size()
+    return out[out.n_seeds == len(seeds)].reset_index()
+
+
+def cross_validate(table: pd.DataFrame, names: list[str], reference: str) -> tuple[pd.Series, dict]:
+    """Leave-one-family-out choice among ``names``: (out-of-fold records@95 per pool, choice per fold).
+
+    ``table`` has one row per pool and a column per configuration (plus ``reference``). The
+    criterion is the mean over pools of log(records@95 / reference's): every pool counts alike,
+    whatever its size.
+    """
+    logratio = np.log(table[names].div(table[reference], axis=0))
+    oof = pd.Series(index=table.index, dtype=float)
+    chosen = {}
+    for fam in sorted(table["family"].unique()):
+        inside = table["family"] == fam
+        best = logratio[~inside].mean().idxmin()
+        chosen[fam] = best
+        oof[inside] = table.loc[inside, best]
+    return oof, chosen
+
+
+def report(args) -> None:
+    rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    seeds = parse_seeds(args.seeds)
+    per = _per_pool(pd.DataFrame(rows), seeds)
+    asr = _asreview()
+    names = args.names or sorted(per.config.unique())
+    out = [f"# Ranker candidates, pool-grouped cross-validation (seeds {args.seeds})\n",
+           f"Generated by `python benchmarks/sweep_cv.py report --seeds {args.seeds} --names {' '.join(names)} "
+           f"--reference {args.reference}` (commit {git_commit()}). records@95, mean over seeds; "
+           "stop at 95% recall, priors and shuffle of `screener simulate`.\n"]
+    for label in args.labels:
+        wide = per[per.label_column == label].pivot(index="pool", columns="config", values="records@95")
+        keep = [n for n in names if n in wide.columns]
+        if args.reference not in wide.columns or not keep:
+            continue
+        wide = wide.dropna(subset=[*keep, args.reference])
+        if wide.empty:
+            continue
+        wide["family"] = [family(p) for p in wide.index]
+        if len(asr):
+            a = asr[(asr.label_column == label) & asr.seed.isin(seeds)]
+            a = a.groupby("pool")["records@95"].agg(["mean", "size"])
+            a = a[a["size"] == len(seeds)]["mean"]
+            wide["asreview"] = a.reindex(wide.index)
+        else:
+            wide["asreview"] = np.nan
+        oof, chosen = cross_validate(wide, keep, args.reference)
+        wide["out_of_fold"] = oof
+        out.append(f"\n## {label}: {len(wide)} pools\n")
+        out.append("Choice per fold (chosen on the other folds): "
+                   + "; ".join(f"{fam}: {c}" for fam, c in chosen.items()) + "\n")
+        fam_rows = []
+        for fam, g in [*wide.groupby("family"), ("**all**", wide)]:
+            r = {"family": fam, "pools": len(g), "out of fold": g.out_of_fold.mean(), args.reference: g[args.reference].mean(),
+                 "oof / ref": g.out_of_fold.mean() / g[args.reference].mean()}
+            has = g.asreview.notna()
+            if has.any():
+                r["asreview pools"] = int(has.sum())
+                r["oof (same pools)"] = g.out_of_fold[has].mean()
+                r["asreview"] = g.asreview[has].mean()
+                r["oof / asreview"] = r["oof (same pools)"] / r["asreview"]
+                r["pools >5% behind asreview"] = int((g.out_of_fold[has] > 1.05 * g.asreview[has]).sum())
+            for n in keep:
+                r[f"{n} (in-sample)"] = g[n].mean()
+            fam_rows.append(r)
+        out.append(pd.DataFrame(fam_rows).round(3).to_markdown(index=False))
+        out.append("\n\nPer pool (records@95; configuration columns are in-sample, `out_of_fold` is not):\n")
+        cols = ["family", "out_of_fold", "asreview", args.reference, *[n for n in keep if n != args.reference]]
+        out.append(wide[cols].round(1).to_markdown())
+        out.append("\n")
+    text = "\n".join(out)
+    dest = args.out or RESULTS.with_suffix(".md")
+    dest.write_text(text + "\n")
+    print(text)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("name")
+    r.add_argument("--seeds", default="0-4")
+    r.add_argument("--labels", nargs="+", default=["label_included"])
+    r.add_argument("--pools", nargs="*")
+    r.add_argument("--data-dir", type=Path, default=DATA)
+    i = sub.add_parser("import-orders")
+    i.add_argument("name")
+    i.add_argument("dir", type=Path)
+    i.add_argument("--seeds", default="0-4")
+    i.add_argument("--data-dir", type=Path, default=DATA)
+    p = sub.add_parser("report")
+    p.add_argument("--names", nargs="*")
+    p.add_argument("--reference", default="plain")
+    p.add_argument("--seeds", default="0-4")
+    p.add_argument("--labels", nargs="+", default=list(LABELS))
+    p.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    if args.cmd != "report" and not (args.data_dir / "index.csv").exists():
+        print(f"skipped: no shared data at {args.data_dir} (pass --data-dir)")
+        return 0
+    {"run": run, "import-orders": import_orders, "report": report}[args.cmd](args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
