@@ -13,7 +13,7 @@ advice (Cesa-Bianchi & Lugosi 2006, ch. 2); it needs no held-out labels, since e
 reviewer labels was unseen by the members when they ranked it.
 
 Feature sets (``FEATURE_SETS``): ``word``, screener's TF-IDF word 1-2 grams; ``char``, TF-IDF of
-character 4-grams within words. Models (``MODELS``): ``lr``, screener's learner
+character 4-grams within words; ``wordllama``, static word embeddings from that package, if installed. Models (``MODELS``): ``lr``, screener's learner
 (``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,37 @@ class CharFeatures:
             return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
 
 
-FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures}
+class WordLlamaFeatures:
+    """Static word embeddings (WordLlama ``l2_supercat``, mean-pooled, l2-normalised), as a dense-in-CSR matrix.
+
+    The weights are the 16 MB shipped inside the ``wordllama`` package and are loaded with
+    downloads disabled: nothing is fetched at run time. The package is not a dependency of
+    screener (its weights derive from Llama 2's token embeddings: README, "Ranker candidates").
+    """
+
+    def __init__(self, *, dim: int = 256, fields: tuple[str, ...] = DEFAULT_FIELDS):
+        self.dim = dim
+        self.fields = fields
+
+    def fit_transform(self, records: pd.DataFrame) -> sp.csr_matrix:
+        try:
+            import wordllama
+            from wordllama import WordLlama
+        except ImportError:
+            raise ConfigError("feature set 'wordllama' needs the wordllama package, which is not installed: "
+                              "pip install wordllama (or choose the feature set word or char)") from None
+        try:
+            # The package's own folder as the "cache": its loader looks for the tokenizer in a
+            # tokenizer/ folder beside it, but ships it in tokenizers/, which it finds there.
+            model = WordLlama.load(dim=self.dim, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+        except (FileNotFoundError, ValueError) as exc:
+            raise ConfigError(f"feature set 'wordllama': the installed package has no {self.dim}-dimensional "
+                              f"weights ({exc}); use dim=256") from None
+        texts = record_text(records, tuple(self.fields)).tolist()
+        return sp.csr_matrix(np.asarray(model.embed(texts, norm=True), dtype=np.float32))
+
+
+FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures, "wordllama": WordLlamaFeatures}
 
 
 class NaiveBayesRanker:

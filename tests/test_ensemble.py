@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from screener.active import UNLABELLED
 from screener.demo_data import make_demo_pool
-from screener.ensemble import FEATURE_SETS, MODELS, CharFeatures, RankEnsemble, simulate_ensemble
+from screener.ensemble import FEATURE_SETS, MODELS, CharFeatures, RankEnsemble, WordLlamaFeatures, simulate_ensemble
 from screener.errors import ConfigError
 from screener.simulate import SimulationSettings, simulate
 
@@ -64,7 +66,7 @@ def test_combined_scores_are_the_weighted_mean_rank_share_over_unlabelled_rows()
 
 
 @pytest.mark.parametrize("members, match", [
-    ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char"),
+    ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char, wordllama"),
     ([{"model": "bert"}], "unknown model 'bert'; choose one of lr, nb"),
     ([{"modle": "lr"}], "unknown keys modle"),
     ([], "at least one"),
@@ -82,8 +84,30 @@ def test_bad_settings_name_the_parameter():
 
 
 def test_registries_and_char_features():
-    assert set(FEATURE_SETS) == {"word", "char"} and set(MODELS) == {"lr", "nb"}
+    assert set(FEATURE_SETS) == {"word", "char", "wordllama"} and set(MODELS) == {"lr", "nb"}
     import pandas as pd
 
     X = CharFeatures(min_df=1).fit_transform(pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]}))
     assert X.shape[0] == 2 and np.allclose(sp.linalg.norm(X, axis=1), 1.0)
+
+
+def test_a_feature_set_whose_package_is_missing_is_one_line_naming_the_fix(pool, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # import fails as if not installed
+    with pytest.raises(ConfigError, match=r"needs the wordllama package.*pip install wordllama"):
+        simulate_ensemble(pool, members=[{"features": "wordllama"}])
+
+
+def test_wordllama_embeddings_load_from_the_package_without_downloads(monkeypatch):
+    pytest.importorskip("wordllama")
+    import pandas as pd
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("tried to download")
+
+    monkeypatch.setattr(requests, "get", no_network)
+    X = WordLlamaFeatures().fit_transform(pd.DataFrame({"title": ["insulin trial", "peer support", "insulin dosing"],
+                                                        "abstract": ["", "", ""]}))
+    assert X.shape == (3, 256) and np.allclose(sp.linalg.norm(X, axis=1), 1.0, atol=1e-5)
+    sim = (X @ X.T).toarray()
+    assert sim[0, 2] > sim[0, 1]  # the two insulin records are closer to each other
