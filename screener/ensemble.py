@@ -17,9 +17,9 @@ character 4-grams within words; ``wordllama``, static word embeddings from that 
 (``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
-``simulate_ensemble`` replays a labelled pool with the protocol of ``screener.simulate`` (same
-priors, same seeded shuffle), for ``benchmarks/sweep_cv.py``; a one-member ensemble gives exactly
-``simulate``'s order.
+``simulate_ensemble`` replays a labelled pool with the protocol of ``screener.simulate`` (its
+priors, a seeded shuffle of the pool in record-id order), for ``benchmarks/sweep_cv.py``; a
+one-member ensemble ranks by that member's own scores.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
 from screener.active import UNLABELLED, ActiveLearner
-from screener.errors import ConfigError
+from screener.errors import ConfigError, DataError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
-from screener.simulate import draw_priors, labels_of, prior_rows
+from screener.simulate import draw_priors, prior_rows
 
 
 class CharFeatures:
@@ -234,6 +234,18 @@ class RankEnsemble:
         return unl[self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)]
 
 
+def _pool_labels(records: pd.DataFrame, label_column: str) -> np.ndarray:
+    if label_column not in records.columns:
+        raise DataError(f"no label column {label_column!r}")
+    col = records[label_column]
+    if col.isna().any() or not col.astype(int).isin([0, 1]).all():
+        raise DataError(f"{label_column!r} must be 0 or 1 for every record to replay a screening")
+    y = col.astype(int).to_numpy()
+    if y.sum() in (0, len(y)):
+        raise DataError(f"{label_column!r} needs both relevant and irrelevant records")
+    return y
+
+
 def simulate_ensemble(records: pd.DataFrame, *, label_column: str = "label_included", seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
                       features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
@@ -243,7 +255,7 @@ def simulate_ensemble(records: pd.DataFrame, *, label_column: str = "label_inclu
     ``features`` maps a feature-set name to its settings.
     """
     _check_members(members)
-    y_file = labels_of(records, label_column)
+    y_file = _pool_labels(records, label_column)
     priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
     rng = check_random_state(seed)
     ids_file = records["record_id"].astype(str).to_numpy()

@@ -22,11 +22,14 @@ def pool():
     return make_demo_pool(120, random_state=5).drop(columns=["label_abstract_screening"])
 
 
-def test_a_one_member_ensemble_is_the_simulation_of_the_default_learner(pool):
+def test_replays_start_from_the_simulation_priors_and_one_member_ranks_by_its_own_scores(pool):
     a = simulate(pool, seed=2, settings=SimulationSettings(stop_at_recall=0.95))
     b = simulate_ensemble(pool, seed=2, stop_at_recall=0.95)
-    assert a.record_id.tolist() == b.record_id.tolist()
-    assert np.allclose(a.score.to_numpy(), b.score.to_numpy(), equal_nan=True)
+    assert b.record_id[b.is_prior == 1].tolist() == a.record_id[a.is_prior == 1].tolist()
+    X = sp.csr_matrix(np.eye(4) + 0.1)
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}], random_state=0).fit([X], labels)
+    assert np.array_equal(ens.scores([X], labels), ens.members_[0].scores(X))
 
 
 @pytest.mark.parametrize("adapt", [None, "hedge"])
@@ -111,3 +114,12 @@ def test_wordllama_embeddings_load_from_the_package_without_downloads(monkeypatc
     assert X.shape == (3, 256) and np.allclose(sp.linalg.norm(X, axis=1), 1.0, atol=1e-5)
     sim = (X @ X.T).toarray()
     assert sim[0, 2] > sim[0, 1]  # the two insulin records are closer to each other
+
+
+def test_a_pool_without_usable_labels_is_a_clear_error(pool):
+    from screener.errors import DataError
+
+    with pytest.raises(DataError, match="no label column 'label_x'"):
+        simulate_ensemble(pool, label_column="label_x")
+    with pytest.raises(DataError, match="both relevant and irrelevant"):
+        simulate_ensemble(pool.assign(label_included=0))
