@@ -34,6 +34,7 @@ from screener.demo_phrases import (
     LINKED,
 )
 from screener.errors import ConfigError
+from screener.seeding import check_random_state
 
 __all__ = ["CATEGORIES", "COLUMNS", "make_demo_pool", "write_demo_files"]
 
@@ -178,7 +179,7 @@ def make_demo_pool(n_records: int = 1500, *, random_state: int = 0,
     """
     if not isinstance(n_records, (int, np.integer)) or n_records < 1:
         raise ConfigError(f"n_records must be a positive integer, got {n_records!r}")
-    df = _make_pool(int(n_records), np.random.default_rng(random_state))
+    df = _make_pool(int(n_records), check_random_state(random_state))
     return df if with_category else df.drop(columns="category")
 
 
@@ -296,7 +297,7 @@ def write_demo_files(out_dir: Path, *, n_records: int = 1500, n_update: int = 20
             raise ConfigError(f"{name} must be a positive integer, got {value!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     pool = _make_pool(int(n_records), rng)  # same stream start as make_demo_pool: same records
     update_rng = rng.spawn(1)[0]
     found = _memberships(pool, rng)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from screener.project.create import project_criteria
 from screener.project.store import Store, now
+from screener.seeding import stream
 from screener.stopping import RECOMMENDED, make_rule
 from screener.stopping.base import RunState, Verdict, as_state, check_target
 
@@ -122,7 +123,7 @@ def draw_sample(store: Store, n: int, *, rule: str = RECOMMENDED) -> list[int]:
     decided = _decided(_replay(store)[0]) | set(sample_ids(store))
     frame = np.array([i for i in kept if int(i) not in decided], dtype=np.int64)
     n_ledger = store.n_decisions()
-    rng = np.random.default_rng([int(store.get_meta("seed", "0")), n_ledger, 7])
+    rng = stream("random_check", int(store.get_meta("seed", "0")), n_ledger)
     chosen = [int(i) for i in rng.choice(frame, size=min(int(n), len(frame)), replace=False)] if n > 0 else []
     if chosen:
         draws = load_sample(store)
