@@ -36,7 +36,8 @@ from screener.model import library_versions  # noqa: E402
 from screener.orders import read_order, write_order  # noqa: E402
 from screener.parallel import run_tasks  # noqa: E402
 from screener.readers import read_file  # noqa: E402
-from screener.simulate import SimulationSettings, run_metrics, simulate  # noqa: E402
+from screener.seeding import stream  # noqa: E402
+from screener.simulate import SimulationSettings, run_metrics, run_simulation  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = ROOT / "benchmarks" / "runs" / "screener"
@@ -50,11 +51,11 @@ def pools(data_dir: Path) -> list[Path]:
 def one_run(path: str, seed: int, label_column: str, settings: SimulationSettings) -> dict:
     records = read_file(path)
     t0 = time.perf_counter()
-    order = simulate(records, label_column=label_column, seed=seed, settings=settings)
+    run = run_simulation(records, label_column=label_column, seed=seed, settings=settings)
+    order = run.order
     wall = time.perf_counter() - t0
     out = RUNS / Path(path).stem / label_column / f"seed{seed}"
-    write_order(complete_order(order, records, seed), out / "order.csv")
-    pd.DataFrame(order.attrs["checkpoints"]).to_csv(out / "checkpoints.csv", index=False)
+    write_order(complete_order(order, records, seed), out / "order.csv", checkpoints=run.checkpoints)
     return {"dataset": Path(path).stem, "seed": seed, "label_column": label_column,
             "settings": settings.as_dict(), **run_metrics(order, len(records)), "wall_s": round(wall, 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -70,7 +71,7 @@ def complete_order(order: pd.DataFrame, records: pd.DataFrame, seed: int) -> pd.
     if len(order) >= len(records):
         return order
     rest = records.loc[~records["record_id"].astype(str).isin(order["record_id"].astype(str)), "record_id"]
-    rest = rest.astype(str).to_numpy()[np.random.default_rng(seed).permutation(len(rest))]
+    rest = rest.astype(str).to_numpy()[stream("order_tail", seed).permutation(len(rest))]
     tail = pd.DataFrame({"rank": np.arange(len(order) + 1, len(order) + len(rest) + 1), "record_id": rest,
                          "label": 0, "is_prior": 0, "score": np.nan})
     return pd.concat([order, tail], ignore_index=True)

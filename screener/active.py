@@ -1,27 +1,81 @@
 """One active-learning step: fit on the labelled rows, score every row, pick what to screen next.
 
-The simulation and the interactive session share this code, so benchmarks
-measure what users run. Labels are one int8 array over the pool: 1 relevant,
-0 irrelevant, -1 not yet screened.
+``step`` is that step, and the simulation (``simulate``), a session's background trainer
+(``session.Trainer``) and ``rank`` all call it, so benchmarks measure what users run. How the
+learner is refit from one step to the next is its ``fit_policy`` (``FitPolicy``): warm-started from
+the last fit with a pass budget and a partly kept presumed-irrelevant sample (``WARM``, what
+simulations and projects run), or every fit from scratch (``FRESH``).
+
+Labels are one int8 array over the pool (``screener.labels``): 1 relevant, 0 irrelevant, -1 not
+yet screened, and 2 held (a "maybe": not a training example, not queued again).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from sklearn.base import BaseEstimator, clone
 
 from screener.errors import ConfigError
+from screener.labels import HELD, UNLABELLED
 from screener.model import calibrated_proba, class_weights, make_classifier
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
 from screener.solver import WarmLogisticRegression
 
-UNLABELLED = -1
+__all__ = ["FRESH", "UNLABELLED", "WARM", "ActiveLearner", "FitPolicy", "StepResult", "step"]
 
 
-class ActiveLearner:
+@dataclass(frozen=True)
+class FitPolicy:
+    """How the learner is refit as labels arrive: a setting of its own, stored with every run.
+
+    warm_start : each fit carries on from the last one (its dual variables and presumed sample);
+        ``False`` fits every time from scratch, to ``tol``, with a new presumed sample.
+    warm_epochs : passes over the training rows of a fit that carries on from the last one
+        (``solver="cd"`` only): a whole number, or a share in (0, 1) for one partial pass (the rows
+        new to the fit, then that share of the others at random); ``None`` runs every fit to
+        ``tol``. What a fit leaves undone is carried on by the next; a fit from scratch (the
+        first, or on another matrix) always runs to ``tol``.
+    presumed_refresh : share of the presumed-irrelevant sample drawn anew at each fit (the rest is
+        kept from the last fit, less any record labelled since); 1 draws a new sample every time.
+
+    ``WARM`` (0.5 passes, a tenth of the sample new) ranks as well as fitting every time to
+    ``tol`` with a new sample, with far less work per step (README, "How the defaults were
+    chosen"; ``benchmarks/sweep_ranker.py``).
+    """
+
+    warm_start: bool = True
+    warm_epochs: float | None = 0.5
+    presumed_refresh: float = 0.1
+
+    def check(self) -> None:
+        """Raise ``ConfigError`` naming the first bad field."""
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise ConfigError(f"fit_policy.warm_start must be True or False, got {self.warm_start!r}")
+        we = self.warm_epochs
+        if we is not None and not (isinstance(we, (int, float, np.number)) and not isinstance(we, bool)
+                                   and (0 < we < 1 or we == int(we) >= 1)):
+            raise ConfigError(f"fit_policy.warm_epochs must be a whole number >= 1, a share in (0, 1), or None; got {we!r}")
+        if not (isinstance(self.presumed_refresh, (int, float, np.number)) and 0 < self.presumed_refresh <= 1):
+            raise ConfigError(f"fit_policy.presumed_refresh must be in (0, 1], got {self.presumed_refresh!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+WARM = FitPolicy()
+FRESH = FitPolicy(warm_start=False, warm_epochs=None, presumed_refresh=1.0)
+
+
+class ActiveLearner(BaseEstimator):
     """Class-weighted logistic regression plus a query strategy.
+
+    A scikit-learn estimator: the constructor stores its arguments unchanged; they are checked at
+    the first fit or select (``ConfigError``, a ``ValueError``, naming the parameter).
 
     Parameters
     ----------
@@ -33,8 +87,7 @@ class ActiveLearner:
         irrelevant examples ("presumptive non-relevant", Cormack & Grossman's BMI, 2015). With a
         few percent relevant records a random record is almost always irrelevant; the sample
         stops early models from latching onto the first few labels. At least 100 are used
-        while no irrelevant record is labelled. Default 100: on the shared pools it lowered
-        mean records@95 from 307.4 to 300.0 (5 seeds, README "How the defaults were chosen").
+        while no irrelevant record is labelled (README, "How the defaults were chosen").
     max_negatives : keep at most this many labelled irrelevant records in a fit: those the
         current model scores highest (the hardest), as in FASTREAD's aggressive undersampling
         (Yu, Kraft & Menzies 2018). It bounds the cost of a step however many records are
@@ -45,18 +98,14 @@ class ActiveLearner:
     solver : ``"cd"`` (``screener.solver``: liblinear's dual coordinate descent, compiled, each fit
         started from the previous model) or ``"liblinear"`` (scikit-learn's, every fit from scratch).
     tol : the solver's stopping tolerance (liblinear's ``eps``).
-    warm_epochs : passes over the training rows of a fit that carries on from the last one
-        (``"cd"`` only): a whole number, or a share in (0, 1) for one partial pass (the rows new to
-        the fit, then that share of the others at random); ``None`` runs every fit to ``tol``. The
-        next fit starts from this one's dual variables, so what a fit leaves undone is carried on;
-        a fit from scratch (the first, or on another matrix) always runs to ``tol``.
-    presumed_refresh : share of the presumed-irrelevant sample drawn anew at each fit (the rest is
-        kept from the last fit, less any record labelled since); 1 draws a new sample every time.
+    classifier : any scikit-learn-style linear classifier (``fit(X, y, sample_weight=)``, ``coef_``,
+        ``intercept_``), e.g. ``LinearSVC()``; it is cloned, given a seed drawn from ``random_state``
+        if it takes one, and fit on the training rows. ``None``: the built-in logistic regression
+        of ``solver``, ``C`` and ``tol`` (which an injected classifier replaces). Its margins are
+        calibrated as a logistic regression's would be: only a logistic regression gives
+        probabilities that the stopping advice can trust.
+    fit_policy : ``FitPolicy`` (or a dict of its fields); ``None`` is ``WARM``.
     random_state : seed or ``numpy.random.Generator``; the only source of randomness.
-
-    The defaults of ``warm_epochs`` and ``presumed_refresh`` (0.5 and 0.1) rank as well as fitting
-    every time to ``tol`` with a new sample (mean records@95 299.7 against 300.1, 14 shared pools
-    × 5 seeds, ``benchmarks/sweep_ranker.py``), with far less work per step.
     """
 
     def __init__(
@@ -67,13 +116,13 @@ class ActiveLearner:
         query: str = "max",
         random_share: float = 0.05,
         presumed_negatives: int = 100,
-        presumed_refresh: float = 0.1,
         max_negatives: int | None = None,
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
         solver: str = "cd",
         tol: float = 1e-4,
-        warm_epochs: float | None = 0.5,
+        classifier=None,
+        fit_policy: FitPolicy | dict | None = None,
         random_state=None,
     ):
         self.C = C
@@ -81,40 +130,82 @@ class ActiveLearner:
         self.query = query
         self.random_share = random_share
         self.presumed_negatives = presumed_negatives
-        self.presumed_refresh = presumed_refresh
         self.max_negatives = max_negatives
         self.criteria_weight = criteria_weight
         self.criteria_until = criteria_until
         self.solver = solver
         self.tol = tol
-        self.warm_epochs = warm_epochs
+        self.classifier = classifier
+        self.fit_policy = fit_policy
         self.random_state = random_state
+
+    @property
+    def policy(self) -> FitPolicy:
+        """The fit policy in force: ``WARM`` when ``fit_policy`` is None; a dict (from a JSON
+        configuration) names ``FitPolicy`` fields."""
+        if self.fit_policy is None:
+            return WARM
+        if isinstance(self.fit_policy, dict):
+            unknown = set(self.fit_policy) - set(FitPolicy.__dataclass_fields__)
+            if unknown:
+                raise ConfigError(f"fit_policy: unknown field {', '.join(sorted(unknown))}; "
+                                  f"fields: {', '.join(FitPolicy.__dataclass_fields__)}")
+            return FitPolicy(**self.fit_policy)
+        if not isinstance(self.fit_policy, FitPolicy):
+            raise ConfigError(f"fit_policy must be a FitPolicy, a dict of its fields or None, got {self.fit_policy!r}")
+        return self.fit_policy
+
+    def settings(self) -> dict:
+        """The parameters that decide a ranking, as JSON-able values (the fit policy as a dict,
+        a classifier by its repr, no ``random_state``)."""
+        params = self.get_params(deep=False)
+        params.pop("random_state")
+        params["fit_policy"] = self.policy.as_dict()
+        if params["classifier"] is not None:
+            params["classifier"] = repr(params["classifier"])
+        return params
 
     # -- fitting -------------------------------------------------------------------------------
     def _setup(self) -> None:
-        if not hasattr(self, "rng_"):
-            self.rng_ = check_random_state(self.random_state)
-            params = {"random_share": self.random_share} if self.query == "max_random" else {}
-            self.query_ = make_query_strategy(self.query, **params)
-            # The solver shuffles coordinates with a seed of its own: derive it from ours.
-            seed = int(self.rng_.integers(2**31 - 1))
-            if self.solver == "cd":
-                self.classifier_ = WarmLogisticRegression(C=self.C, tol=self.tol, warm_epochs=self.warm_epochs,
-                                                          random_state=seed)
-            elif self.solver == "liblinear":
-                self.classifier_ = make_classifier(C=self.C, tol=self.tol, random_state=seed)
-            else:
-                raise ConfigError(f"solver must be 'cd' or 'liblinear', got {self.solver!r}")
-            if not 0 < self.presumed_refresh <= 1:
-                raise ConfigError(f"presumed_refresh must be in (0, 1], got {self.presumed_refresh!r}")
-            if self.presumed_negatives < 0:
-                raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
-            if self.max_negatives is not None and self.max_negatives < 1:
-                raise ConfigError(f"max_negatives must be >= 1 or None, got {self.max_negatives!r}")
+        if hasattr(self, "rng_"):
+            return
+        self.policy.check()
+        if self.classifier is None and self.solver not in ("cd", "liblinear"):
+            raise ConfigError(f"solver must be 'cd' or 'liblinear', got {self.solver!r}")
+        if self.classifier is not None and not (hasattr(self.classifier, "fit") and hasattr(self.classifier, "get_params")):
+            raise ConfigError(f"classifier must be a scikit-learn-style estimator, got {self.classifier!r}")
+        if self.presumed_negatives < 0:
+            raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
+        if self.max_negatives is not None and self.max_negatives < 1:
+            raise ConfigError(f"max_negatives must be >= 1 or None, got {self.max_negatives!r}")
+        self.rng_ = check_random_state(self.random_state)
+        params = {"random_share": self.random_share} if self.query == "max_random" else {}
+        self.query_ = make_query_strategy(self.query, **params)
+        self.classifier_ = self._new_classifier()
+
+    def _new_classifier(self):
+        """A classifier to fit, its seed drawn from ours (the solver shuffles coordinates)."""
+        seed = int(self.rng_.integers(2**31 - 1))
+        if self.classifier is not None:
+            clf = clone(self.classifier)
+            if "random_state" in clf.get_params(deep=False):
+                clf.set_params(random_state=seed)
+            return clf
+        if self.solver == "cd":
+            return WarmLogisticRegression(C=self.C, tol=self.tol, warm_epochs=self.policy.warm_epochs, random_state=seed)
+        return make_classifier(C=self.C, tol=self.tol, random_state=seed)
 
     def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "ActiveLearner":
-        """Fit on the labelled rows of ``X`` (and the criteria pseudo-document, if given)."""
+        """Fit on the labelled rows of ``X`` (and the criteria pseudo-document, if given).
+
+        Under a fit policy without ``warm_start`` every fit starts from scratch (a new classifier
+        and presumed sample); otherwise it carries on from the last.
+        """
+        first = not hasattr(self, "rng_")
         self._setup()
+        if not first and not self.policy.warm_start:
+            self.classifier_ = self._new_classifier()
+            self.presumed_ = None
         labels = np.asarray(labels)
         if labels.shape[0] != X.shape[0]:
             raise ConfigError(f"labels has {labels.shape[0]} entries but the pool has {X.shape[0]} records")
@@ -140,13 +231,13 @@ class ActiveLearner:
         weights = np.where(y == 1, w_pos, w_neg)
         if use_pseudo:
             weights[-1] *= self.criteria_weight
-        if self.solver == "cd" and not use_pseudo:
+        if isinstance(self.classifier_, WarmLogisticRegression) and not use_pseudo:
             self.classifier_.fit(X, y, sample_weight=weights, rows=rows)  # the rows in place, no copy
         else:
             Xt = sp.vstack([X[rows], pseudo], format="csr") if use_pseudo else X[rows]
             with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
                 self.classifier_.fit(Xt, y, sample_weight=weights)
-        self.coef_ = self.classifier_.coef_.ravel().astype(X.dtype)  # float32 X: a float32 product
+        self.coef_ = np.asarray(self.classifier_.coef_).ravel().astype(X.dtype)  # float32 X: a float32 product
         self.intercept_ = float(np.ravel(self.classifier_.intercept_)[0])
         # Dropping irrelevant examples raises the fitted odds as class weighting does: undo both
         # when calibrating (approximate for hard negatives, which are not a random subsample).
@@ -154,15 +245,15 @@ class ActiveLearner:
         return self
 
     def _presumed(self, labels: np.ndarray, unl: np.ndarray, n: int) -> np.ndarray:
-        """The presumed-irrelevant sample: ``n`` unscreened rows, ``presumed_refresh`` of them new at each fit."""
+        """The presumed-irrelevant sample: ``n`` unscreened rows, the fit policy's ``presumed_refresh`` of them new at each fit."""
         last = getattr(self, "presumed_", None)
         if n == 0:
             presumed = unl[:0]
-        elif self.presumed_refresh >= 1 or last is None:
+        elif self.policy.presumed_refresh >= 1 or last is None:
             presumed = self.rng_.choice(unl, size=n, replace=False)
         else:
             keep = last[labels[last] == UNLABELLED]
-            n_keep = min(len(keep), n - int(np.ceil(self.presumed_refresh * n)))
+            n_keep = min(len(keep), n - int(np.ceil(self.policy.presumed_refresh * n)))
             keep = self.rng_.choice(keep, size=max(n_keep, 0), replace=False)
             free = labels == UNLABELLED
             free[keep] = False
@@ -201,5 +292,44 @@ class ActiveLearner:
         return unl[picked]
 
     def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Every unscreened row in queue order (the query strategy applied to the whole queue)."""
-        return self.select(scores, labels, n=int((np.asarray(labels) == UNLABELLED).sum()))
+        """Every unscreened row in queue order: the next record as ``select`` picks it (the same
+        draws as a simulation's), then the rest in the query strategy's order under a generator
+        spawned from the learner's, which leaves the learner's own draws untouched."""
+        head = self.select(scores, labels, n=1)
+        rest = np.asarray(labels) == UNLABELLED
+        rest[head] = False
+        unl = np.flatnonzero(rest)
+        if len(unl) == 0:
+            return head
+        tail = self.query_.select(np.asarray(scores)[unl], len(unl), self.rng_.spawn(1)[0])
+        return np.concatenate([head, unl[tail]])
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step gives: every row's calibrated score and the rows to show next, in order."""
+
+    scores: np.ndarray
+    queue: np.ndarray
+
+
+def step(learner: ActiveLearner, X: sp.csr_matrix, labels: np.ndarray, *, candidates: np.ndarray | None = None,
+         pseudo: sp.csr_matrix | None = None, n: int | None = 1, fit: bool = True) -> StepResult:
+    """One active-learning step: fit ``learner`` on the labelled rows, score every row, pick the next.
+
+    ``labels`` are learner labels (``screener.labels``); a held row (2, a "maybe") is left out of
+    the queue but may be drawn into the presumed-irrelevant sample like any unscreened row.
+    ``candidates`` (learner labels too), where it differs from ``labels``, says which rows may be
+    picked: its unscreened ones (a reviewer in a team is served only the records open to them).
+    ``n`` is how many records to pick (``None``: the whole queue, as a session needs to serve
+    records while the next fit runs; its first record is the one ``n=1`` picks). ``fit=False``
+    scores and picks with the learner as it is (a model loaded from a project).
+    """
+    labels = np.asarray(labels)
+    if fit:
+        held = labels == HELD
+        learner.fit(X, np.where(held, UNLABELLED, labels).astype(np.int8) if held.any() else labels, pseudo=pseudo)
+    scores = learner.scores(X)
+    candidates = labels if candidates is None else np.asarray(candidates)
+    picked = learner.ranking(scores, candidates) if n is None else learner.select(scores, candidates, n=n)
+    return StepResult(scores, picked)

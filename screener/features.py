@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from screener.errors import ConfigError, DataError
@@ -41,7 +42,7 @@ def record_text(records: pd.DataFrame, fields: tuple[str, ...] = DEFAULT_FIELDS)
     return text.str.strip()
 
 
-class TextFeatures:
+class TextFeatures(BaseEstimator):
     """TF-IDF features of records (word n-grams, sublinear tf, l2-normalised rows).
 
     Parameters mirror ``TfidfVectorizer``; defaults were chosen from simulations
@@ -56,7 +57,10 @@ class TextFeatures:
         -1 every core). One by default: on two cores a second process saves little
         and holds a copy of its half of the texts and counts (100,000 records: about
         0.8 GB more), which would break the 2 GB budget. It never changes the
-        result, so it is not among the settings ``get_params`` records.
+        result, so it is not among the ``settings`` a run records.
+
+    A scikit-learn estimator: ``get_params``/``set_params``; the arguments are checked at
+    ``fit_transform`` (``ConfigError`` naming the parameter).
     """
 
     def __init__(
@@ -145,5 +149,8 @@ class TextFeatures:
             records = record_text(records, tuple(self.fields))
         return sp.csr_matrix(self.vectorizer_.transform(list(records)))
 
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("ngram_range", "min_df", "max_df", "sublinear_tf", "max_features", "fields")}
+    def settings(self) -> dict:
+        """The parameters that decide the matrix (all but ``n_jobs``)."""
+        params = self.get_params(deep=False)
+        params.pop("n_jobs")
+        return params

@@ -18,13 +18,13 @@ from screener.errors import DataError
 COLUMNS = ["rank", "record_id", "label", "is_prior", "score"]
 
 
-def write_order(df: pd.DataFrame, path: str | Path) -> Path:
+def write_order(df: pd.DataFrame, path: str | Path, *, checkpoints: pd.DataFrame | None = None) -> Path:
     """Write an order table as CSV: priors first, ``rank`` renumbered 1..n, ``score`` empty for priors.
 
     ``df`` needs ``record_id`` and ``label`` in screening order; ``rank``, ``is_prior``
-    and ``score`` are optional. A simulation's model checkpoints (``df.attrs["checkpoints"]``:
-    ``n_screened,expected_remaining,var`` after each retrain) go to ``checkpoints.csv`` beside
-    it, for model-based stopping rules. Returns the path written.
+    and ``score`` are optional. A simulation's model checkpoints (``checkpoints``:
+    ``n_screened,expected_remaining,var`` after each retrain, ``simulate.run_simulation``) go to
+    ``checkpoints.csv`` beside it, for model-based stopping rules. Returns the path written.
     """
     path = Path(path)
     order = _normalise(df, source=str(path), data=None, label_column="label", prior_ids=None)
@@ -32,7 +32,6 @@ def write_order(df: pd.DataFrame, path: str | Path) -> Path:
     out["label"] = out["label"].astype(int)
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)
-    checkpoints = df.attrs.get("checkpoints")
     if checkpoints is not None:
         pd.DataFrame(checkpoints).to_csv(path.with_name("checkpoints.csv"), index=False)
     return path

@@ -5,8 +5,11 @@
 list of keys. Every decision is committed to the ledger before the next record is
 chosen. The model retrains in a background thread after each decision; the next
 record comes at once from the newest ranking that is ready, so the reviewer never
-waits for a fit. Skips and the undo stack belong to one sitting; everything else is
-in the project and a new session continues where the last one stopped.
+waits for a fit. Opening a session rebuilds the learner from the ledger (or takes the
+project's saved model of this ledger); each decision then runs ``active.step`` on that
+one learner, warm-started under its fit policy, as a simulation does. Skips and the
+undo stack belong to one sitting; everything else is in the project and a new session
+continues where the last one stopped.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from re import Pattern
 import numpy as np
 import pandas as pd
 
-from screener.active import ActiveLearner
+from screener.active import ActiveLearner, step
+from screener.labels import queue_labels, training_labels
+from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, pending_sample, stopping_advice
-from screener.project import Pool, current_model, fit_learner, queue_labels, register_model
 from screener.stopping import RECOMMENDED
 from screener.project.store import UNDONE, Store
 from screener.conflicts import STAGE_NAMES
@@ -77,10 +81,16 @@ def queue_of(labels: np.ndarray, open_: np.ndarray | None) -> np.ndarray:
 
 
 class Trainer:
-    """Refits the learner on the newest labels in one background thread (or inline)."""
+    """Runs ``active.step`` with one learner on the newest labels, in one background thread (or inline).
 
-    def __init__(self, pool: Pool, seed: int, *, background: bool = True):
-        self.pool, self.seed, self.background = pool, seed, background
+    The learner is warm-started from fit to fit (its fit policy). A request made while a fit
+    runs supersedes any older waiting one, so in the background the fits made (and so the warm
+    starts) depend on the reviewer's pace; inline (``background=False``) every decision gets its
+    fit and the queue is what a simulation of the same decisions gives.
+    """
+
+    def __init__(self, pool: Pool, learner: ActiveLearner, *, background: bool = True):
+        self.pool, self.learner, self.background = pool, learner, background
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._request: tuple[np.ndarray, int] | None = None
@@ -90,9 +100,9 @@ class Trainer:
         self._thread: threading.Thread | None = None
 
     def _fit(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> tuple:
-        learner = fit_learner(self.pool, labels, seed=self.seed, n_ledger=n_ledger)
-        scores = learner.scores(self.pool.X)
-        return learner, labels, n_ledger, scores, learner.ranking(scores, queue_of(labels, open_))
+        result = step(self.learner, self.pool.X, training_labels(labels), candidates=queue_of(labels, open_),
+                      pseudo=self.pool.pseudo, n=None)
+        return self.learner, labels, n_ledger, result.scores, result.queue
 
     def request(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> None:
         if not self.background:
@@ -134,10 +144,13 @@ class Trainer:
         while self.busy and time.monotonic() < end:
             time.sleep(0.002)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the thread, after the fit it is running (if any): the learner is then left alone."""
         with self._lock:
             self._stopped = True
             self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
 
 class Session:
@@ -165,14 +178,15 @@ class Session:
         self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
         self.reasons = exclusion_reasons(store)
         self.highlight = pool.criteria.highlight_pattern()
-        self.trainer = Trainer(pool, int(store.get_meta("seed", "0")), background=background)
+        seed = int(store.get_meta("seed", "0"))
         if self.team_mode:  # a fresh fit on this reviewer's view (a saved model saw every vote)
-            learner = fit_learner(pool, self.train, seed=self.trainer.seed, n_ledger=self.ledger.n_rows())
+            learner = fit_learner(pool, self.train, seed=seed, n_ledger=self.ledger.n_rows())
             version = register_model(store, pool, learner, self.train, self.ledger.n_rows(), save=False)
         else:
             learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
-        scores = learner.scores(pool.X)
-        self._use(learner, version, scores, learner.ranking(scores, queue_of(self.train, self.open)))
+        first = step(learner, pool.X, training_labels(self.train), candidates=queue_of(self.train, self.open), n=None, fit=False)
+        self._use(learner, version, first.scores, first.queue)
+        self.trainer = Trainer(pool, learner, background=background)
         self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason
         self.skipped: set[int] = set()
         self.mode, self.note_buffer, self.message = "decide", "", ""

@@ -4,6 +4,8 @@ Priors are drawn as EVALUATION.md defines (``RandomState(seed).choice`` over the
 included rows in file order, then a fresh ``RandomState(seed)`` over the excluded
 rows) or given as record ids. Everything after that is independent of the
 input's row order: the pool is put in record-id order and shuffled with the seed.
+The loop itself (``replay``) is ``active.step`` once per record, the step a project's
+session runs.
 """
 
 from __future__ import annotations
@@ -18,20 +20,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.active import UNLABELLED, ActiveLearner
+from screener.active import ActiveLearner, step
 from screener.criteria import Criteria
-from screener.errors import ConfigError, DataError, ScreenerError
-from screener.features import TextFeatures
+from screener.errors import ConfigError, ScreenerError
+from screener.labels import LABEL_COLUMN, UNLABELLED, file_labels
 from screener.metrics import DEFAULT_METRICS, evaluate_order
 from screener.model import library_versions
-from screener.seeding import check_random_state
+from screener.seeding import stream
+from screener.settings import RankerSettings
 
-DEFAULT_LABEL = "label_included"
+DEFAULT_LABEL = LABEL_COLUMN
+labels_of = file_labels  # the name simulations have used
 
 
-@dataclass
+@dataclass(frozen=True)
 class SimulationSettings:
-    """How a run is replayed: learner and feature settings plus the loop's own."""
+    """How a run is replayed: learner and feature settings (``RankerSettings``) plus the loop's own."""
 
     learner: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
@@ -39,30 +43,32 @@ class SimulationSettings:
     stop_at_last_relevant: bool = False
     stop_at_recall: float | None = None  # stop once this share of the (non-prior) relevant records is found
 
+    @property
+    def ranker(self) -> RankerSettings:
+        return RankerSettings(features=self.features, learner=self.learner)
+
     def as_dict(self) -> dict:
         return {
-            "learner": {**ActiveLearner().__dict__, **self.learner, "random_state": None},
-            "features": {**TextFeatures().get_params(), **self.features},
+            **self.ranker.as_dict(),
             "retrain_every": self.retrain_every,
             "stop_at_last_relevant": self.stop_at_last_relevant,
             "stop_at_recall": self.stop_at_recall,
         }
 
+    def check(self) -> None:
+        if not isinstance(self.retrain_every, int) or self.retrain_every < 1:
+            raise ConfigError(f"retrain_every must be an integer >= 1, got {self.retrain_every!r}")
+        if self.stop_at_recall is not None and not 0 < self.stop_at_recall <= 1:
+            raise ConfigError(f"stop_at_recall must be in (0, 1], got {self.stop_at_recall}")
 
-def labels_of(records: pd.DataFrame, label_column: str) -> np.ndarray:
-    """The 0/1 labels of a fully labelled pool, with a clear error where they are not usable."""
-    if label_column not in records.columns:
-        found = [c for c in records.columns if c.startswith("label")]
-        raise DataError(f"no label column {label_column!r}; label columns found: {', '.join(found) or 'none'}")
-    col = records[label_column]
-    if col.isna().any():
-        raise DataError(f"{label_column!r} has {int(col.isna().sum())} records without a label; simulation needs every label")
-    y = col.astype(int).to_numpy()
-    if y.sum() == 0:
-        raise DataError(f"{label_column!r} has no relevant records: nothing to find")
-    if y.sum() == len(y):
-        raise DataError(f"{label_column!r} has no irrelevant records: nothing to screen out")
-    return y
+
+@dataclass(frozen=True)
+class Simulation:
+    """A replayed screening: the order, and the model's checkpoints (``n_screened``,
+    ``expected_remaining``, ``var`` after each fit, for model-based stopping rules)."""
+
+    order: pd.DataFrame
+    checkpoints: pd.DataFrame
 
 
 def draw_priors(y: np.ndarray, seed: int) -> list[int]:
@@ -98,16 +104,28 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Replay one screening of a labelled pool; returns the order (``rank,record_id,label,is_prior,score``)."""
+    return run_simulation(records, label_column=label_column, seed=seed, prior_ids=prior_ids, settings=settings,
+                          criteria=criteria, progress=progress).order
+
+
+def run_simulation(
+    records: pd.DataFrame,
+    *,
+    label_column: str = DEFAULT_LABEL,
+    seed: int = 0,
+    prior_ids: Sequence[str] | None = None,
+    settings: SimulationSettings | None = None,
+    criteria: Criteria | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Simulation:
+    """As ``simulate``, with the model's checkpoints."""
     settings = settings or SimulationSettings()
-    if settings.retrain_every < 1:
-        raise ConfigError(f"retrain_every must be >= 1, got {settings.retrain_every}")
-    if settings.stop_at_recall is not None and not 0 < settings.stop_at_recall <= 1:
-        raise ConfigError(f"stop_at_recall must be in (0, 1], got {settings.stop_at_recall}")
+    settings.check()
     y_file = labels_of(records, label_column)
     # None: draw one included and one excluded prior; an empty list: start cold (criteria only, or random).
     priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
 
-    rng = check_random_state(seed)
+    rng = stream("simulation", seed)  # the shuffle, then the learner: one generator, as always
     # Canonical order (by record id), then a seeded shuffle: the input's row order cannot matter.
     ids_file = records["record_id"].astype(str).to_numpy()
     perm = np.argsort(ids_file, kind="stable")[rng.permutation(len(ids_file))]
@@ -117,42 +135,23 @@ def simulate(
     y = y_file[perm]
     ids = ids_file[perm]
 
-    features = TextFeatures(**settings.features)
+    features = settings.ranker.make_features()
     X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
     pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
-    learner = ActiveLearner(**{**settings.learner, "random_state": rng})
+    learner = settings.ranker.make_learner(random_state=rng)
 
     labels = np.full(len(y), UNLABELLED, dtype=np.int8)
     prior_pos = [int(where[p]) for p in priors_file]
     labels[prior_pos] = y[prior_pos]
-    picked: list[int] = []
-    picked_scores: list[float] = []
     n_relevant = int(y.sum())
     found = int(y[prior_pos].sum())
-    n_total = len(y) - len(prior_pos)
     # records@r's target: relevant records found outside the priors (EVALUATION.md)
     stop_found = (found + math.ceil(settings.stop_at_recall * (n_relevant - found) - 1e-9)
                   if settings.stop_at_recall is not None else None)
-    since_fit = settings.retrain_every
-    scores = None
-    checkpoints: list[tuple[int, float, float]] = []  # for model-based stopping rules
-    while len(picked) < n_total:
-        if since_fit >= settings.retrain_every or scores is None:
-            learner.fit(X, labels, pseudo=pseudo)
-            scores = learner.scores(X)
-            since_fit = 0
-            p = scores[labels == UNLABELLED]
-            checkpoints.append((len(prior_pos) + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
-        j = int(learner.select(scores, labels, n=1)[0])
-        labels[j] = y[j]
-        picked.append(j)
-        picked_scores.append(float(scores[j]))
-        found += int(y[j])
-        since_fit += 1
-        if progress is not None:
-            progress(len(picked), n_total)
-        if (settings.stop_at_last_relevant and found == n_relevant) or (stop_found is not None and found >= stop_found):
-            break
+    if settings.stop_at_last_relevant:
+        stop_found = n_relevant if stop_found is None else min(stop_found, n_relevant)
+    picked, picked_scores, checkpoints = replay(learner, X, y, labels, pseudo=pseudo, retrain_every=settings.retrain_every,
+                                                stop_found=stop_found, progress=progress)
 
     rows = prior_pos + picked
     order = pd.DataFrame(
@@ -164,8 +163,47 @@ def simulate(
             "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
         }
     )
-    order.attrs["checkpoints"] = pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"])
-    return order
+    return Simulation(order, pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"]))
+
+
+def replay(learner: ActiveLearner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=None, retrain_every: int = 1,
+           stop_found: int | None = None, max_picks: int | None = None,
+           progress: Callable[[int, int], None] | None = None,
+           ) -> tuple[list[int], list[float], list[tuple[int, float, float]]]:
+    """The oracle loop: ``active.step``, then the record it picks labelled with its true label ``y``.
+
+    ``labels`` (learner labels, the priors known) is updated in place. With ``retrain_every``
+    > 1 the records between fits are picked from the last scores. Stops when every record is
+    screened, ``stop_found`` relevant records are found or ``max_picks`` records are picked. Returns the rows picked, their scores
+    at the time and the model's checkpoints (records screened, expected and variance of the
+    relevant records left, after each fit).
+    """
+    picked: list[int] = []
+    picked_scores: list[float] = []
+    checkpoints: list[tuple[int, float, float]] = []
+    n_known = int((labels != UNLABELLED).sum())
+    n_total = int((labels == UNLABELLED).sum())
+    found = int((labels == 1).sum())
+    since_fit, scores = retrain_every, None
+    while len(picked) < n_total:
+        if since_fit >= retrain_every or scores is None:
+            result = step(learner, X, labels, pseudo=pseudo, n=1)
+            scores, j = result.scores, int(result.queue[0])
+            since_fit = 0
+            p = scores[labels == UNLABELLED]
+            checkpoints.append((n_known + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
+        else:
+            j = int(learner.select(scores, labels, n=1)[0])
+        labels[j] = y[j]
+        picked.append(j)
+        picked_scores.append(float(scores[j]))
+        found += int(y[j])
+        since_fit += 1
+        if progress is not None:
+            progress(len(picked), n_total)
+        if (stop_found is not None and found >= stop_found) or len(picked) == max_picks:
+            break
+    return picked, picked_scores, checkpoints
 
 
 def run_metrics(order: pd.DataFrame, pool_size: int, n_relevant: int | None = None) -> dict:
@@ -207,8 +245,9 @@ def run_job(job: SimulationJob) -> dict:
     criteria = load_criteria(job.criteria) if job.criteria else None
     t0 = time.perf_counter()
     try:
-        order = simulate(records, label_column=job.label_column, seed=job.seed, prior_ids=job.prior_ids,
-                         settings=job.settings, criteria=criteria)
+        run = run_simulation(records, label_column=job.label_column, seed=job.seed, prior_ids=job.prior_ids,
+                             settings=job.settings, criteria=criteria)
+        order = run.order
     except ScreenerError as exc:  # name the file: a sweep reads many
         raise type(exc)(f"{job.data}: {exc}") from None
     wall = time.perf_counter() - t0
@@ -225,7 +264,7 @@ def run_job(job: SimulationJob) -> dict:
     }
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_order(order, out / "order.csv")
+    write_order(order, out / "order.csv", checkpoints=run.checkpoints)
     (out / "metrics.json").write_text(json.dumps(row, indent=2, default=_jsonable))
     return row
 

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from screener.active import UNLABELLED, ActiveLearner
+from sklearn.base import clone
+from sklearn.svm import LinearSVC
+
+from screener.active import FRESH, UNLABELLED, WARM, ActiveLearner, FitPolicy, step
 from screener.demo_data import make_demo_pool
 from screener.errors import ConfigError
 from screener.features import TextFeatures
@@ -87,14 +90,20 @@ def test_bad_parameters_name_themselves(pool):
     with pytest.raises(ConfigError, match="random_state"):
         ActiveLearner(random_state="seven").fit(X, _labels(y, [0]))
     with pytest.raises(ConfigError, match="presumed_refresh"):
-        ActiveLearner(presumed_refresh=0).fit(X, _labels(y, [0]))
+        ActiveLearner(fit_policy=FitPolicy(presumed_refresh=0)).fit(X, _labels(y, [0]))
+    with pytest.raises(ConfigError, match="warm_epochs"):
+        ActiveLearner(fit_policy={"warm_epochs": 1.5}).fit(X, _labels(y, [0]))
+    with pytest.raises(ConfigError, match="fit_policy: unknown field warm"):
+        ActiveLearner(fit_policy={"warm": True}).fit(X, _labels(y, [0]))
+    with pytest.raises(ConfigError, match="classifier"):
+        ActiveLearner(classifier="svm").fit(X, _labels(y, [0]))
     with pytest.raises(ConfigError, match="solver"):
         ActiveLearner(solver="lbfgs").fit(X, _labels(y, [0]))
 
 
 def test_presumed_sample_is_partly_kept_and_never_labelled(pool):
     _, _, X, y = pool
-    learner = ActiveLearner(presumed_negatives=50, presumed_refresh=0.2, random_state=0)
+    learner = ActiveLearner(presumed_negatives=50, fit_policy=FitPolicy(presumed_refresh=0.2), random_state=0)
     known = [int(np.flatnonzero(y == 1)[0]), int(np.flatnonzero(y == 0)[0])]
     learner.fit(X, _labels(y, known))
     last = set(learner.presumed_.tolist())
@@ -115,3 +124,66 @@ def test_solvers_agree(pool):
     a = ActiveLearner(presumed_negatives=0, solver="cd", random_state=0).fit(X, labels).margins(X)
     b = ActiveLearner(presumed_negatives=0, solver="liblinear", random_state=0).fit(X, labels).margins(X)
     assert np.corrcoef(a, b)[0, 1] > 0.999
+
+
+def test_the_learner_is_a_scikit_learn_estimator():
+    learner = ActiveLearner(C=2.0, fit_policy=FRESH, random_state=3)
+    params = learner.get_params()
+    assert params["C"] == 2.0 and params["fit_policy"] is FRESH and params["random_state"] == 3
+    assert clone(learner).get_params() == params
+    assert learner.set_params(query="uncertainty").query == "uncertainty"
+    settings = ActiveLearner().settings()
+    assert "random_state" not in settings and settings["fit_policy"] == {"warm_start": True, "warm_epochs": 0.5,
+                                                                         "presumed_refresh": 0.1}
+
+
+def test_an_injected_classifier_is_cloned_seeded_and_fit(pool):
+    _, _, X, y = pool
+    labels = _labels(y, np.r_[np.flatnonzero(y == 1)[:5], np.flatnonzero(y == 0)[:60]])
+    svm = LinearSVC(C=0.5)
+    learner = ActiveLearner(classifier=svm, random_state=0).fit(X, labels)
+    assert isinstance(learner.classifier_, LinearSVC) and learner.classifier_ is not svm
+    assert not hasattr(svm, "coef_") and svm.random_state is None  # the argument is left as given
+    assert isinstance(learner.classifier_.random_state, int)
+    margins = learner.margins(X)
+    relevant = np.flatnonzero(y == 1)[5:]
+    assert np.mean(margins[relevant]) > np.mean(np.delete(margins, relevant))
+
+
+def _run(policy, X, y, n_steps=15):
+    learner = ActiveLearner(fit_policy=policy, random_state=0)
+    labels = _labels(y, [int(np.flatnonzero(y == 1)[0]), int(np.flatnonzero(y == 0)[0])])
+    picks, epochs = [], []
+    for _ in range(n_steps):
+        j = int(step(learner, X, labels).queue[0])
+        labels[j] = y[j]
+        picks.append(j)
+        epochs.append(learner.classifier_.n_epochs_)
+    return picks, epochs, learner
+
+
+def test_fit_policy_warm_carries_on_and_fresh_starts_over(pool):
+    _, _, X, y = pool
+    _, warm_epochs, warm = _run(WARM, X, y)
+    _, fresh_epochs, fresh = _run(FRESH, X, y)
+    assert all(e == 1 for e in warm_epochs[1:])  # half a pass: one (partial) pass per carried-over fit
+    assert min(fresh_epochs[1:]) > 1 and fresh.classifier_.converged_  # every fit from scratch, to tol
+
+
+def test_step_picks_what_select_picks_and_queues_the_rest(pool):
+    _, _, X, y = pool
+    known = [int(np.flatnonzero(y == 1)[0]), int(np.flatnonzero(y == 0)[0])]
+    labels = _labels(y, known)
+    labels[5] = 2  # held (a maybe): out of the queue
+    one = step(ActiveLearner(random_state=4), X, labels, n=1)
+    full = step(ActiveLearner(random_state=4), X, labels, n=None)
+    np.testing.assert_array_equal(one.scores, full.scores)
+    assert full.queue[0] == one.queue[0]
+    assert sorted(full.queue.tolist()) == sorted(set(range(len(y))) - {*known, 5})
+    assert np.all(np.diff(full.scores[full.queue[1:]]) <= 0)  # max: the rest best first
+    # the whole queue leaves the learner's own draws as n=1 does: the next steps agree too
+    a, b = ActiveLearner(random_state=4), ActiveLearner(random_state=4)
+    for _ in range(3):
+        qa, qb = step(a, X, labels, n=1).queue, step(b, X, labels, n=None).queue
+        assert qa[0] == qb[0]
+        labels[qa[0]] = y[qa[0]]

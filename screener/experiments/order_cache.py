@@ -20,7 +20,7 @@ import pandas as pd
 from screener.errors import DataError
 from screener.orders import write_order
 from screener.readers import read_file
-from screener.simulate import simulate
+from screener.simulate import run_simulation
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,10 @@ def simulate_order(data_path: str | Path, out: str | Path, label_column: str, se
     if out.exists():
         return {"pool": Path(data_path).stem, "seed": seed, "cached": True}
     t0 = time.perf_counter()
-    order = simulate(read_file(data_path), label_column=label_column, seed=seed)
+    run = run_simulation(read_file(data_path), label_column=label_column, seed=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.csv")
-    write_order(order, tmp)
+    write_order(run.order, tmp, checkpoints=run.checkpoints)
     tmp.replace(out)
     return {"pool": Path(data_path).stem, "seed": seed, "cached": False, "wall_s": round(time.perf_counter() - t0, 2)}
 

@@ -18,6 +18,7 @@ from screener.errors import ConfigError, DataError
 from screener.experiments.order_cache import load_order, order_path, simulate_order
 from screener.metrics import records_at
 from screener.parallel import run_tasks
+from screener.seeding import stream
 from screener.stopping import make_rule, parse_rules
 from screener.stopping.base import StoppingRule
 from screener.stopping.replay import replay
@@ -26,7 +27,7 @@ _EPS = 1e-9
 
 
 def _rng_for(seed: int, spec: str, target: float) -> np.random.Generator:
-    return np.random.default_rng([int(seed), zlib.crc32(spec.encode()), int(round(target * 10000))])
+    return stream("stopping_replay", int(seed), zlib.crc32(spec.encode()), int(round(target * 10000)))
 
 
 def evaluate_order_rules(

@@ -16,6 +16,7 @@ from screener.project.pool import (
     current_model,
     fit_learner,
     load_pool,
+    project_learner,
     queue_labels,
     rank_project,
     register_model,
@@ -27,6 +28,6 @@ from screener.project.store import Store
 __all__ = [
     "Advice", "ImportSummary", "Pool", "Status", "Store", "current_model", "draw_sample",
     "export_project", "fit_learner", "import_files", "init_project", "load_pool", "pending_sample",
-    "project_advice", "project_criteria", "project_status", "queue_labels", "rank_project",
+    "project_advice", "project_criteria", "project_learner", "project_status", "queue_labels", "rank_project",
     "register_model", "stopping_advice", "training_labels",
 ]

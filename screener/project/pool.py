@@ -2,13 +2,13 @@
 
 The pool is the project's kept records (one per duplicate group); features are
 fit on the whole pool once (``load_pool``) and the classifier is refit as
-decisions arrive (``fit_learner``: milliseconds). Nothing here prints.
+decisions arrive (``fit_learner`` rebuilds it from the ledger; a session then warm-starts it
+at each ``active.step``). Nothing here prints.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,14 +18,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from screener.active import ActiveLearner
+from screener.active import ActiveLearner, step
 from screener.criteria import Criteria
 from screener.errors import ProjectError
 from screener.features import TextFeatures
+from screener.labels import queue_labels, training_labels
 from screener.project.create import project_criteria
 from screener.project.imports import ImportSummary, Progress, _quiet, import_files
 from screener.project.model_files import load_model, save_model
 from screener.project.store import Store
+from screener.seeding import stream
+from screener.settings import RankerSettings
 
 
 @dataclass
@@ -53,35 +56,28 @@ def load_pool(store: Store) -> Pool:
     return Pool(records, ids, X, pseudo, criteria, signature)
 
 
-def training_labels(labels: np.ndarray) -> np.ndarray:
-    """include 1, exclude 0, anything else (maybe, unscreened) -1: the learner's int8 labels."""
-    return np.select([labels == "include", labels == "exclude"], [1, 0], -1).astype(np.int8)
-
-
-def queue_labels(labels: np.ndarray) -> np.ndarray:
-    """As ``training_labels`` but 'maybe' is 2, so it stays out of the queue."""
-    out = training_labels(labels)
-    out[labels == "maybe"] = 2
-    return out
-
-
 def learner_settings(learner: ActiveLearner) -> dict:
-    params = inspect.signature(ActiveLearner).parameters
-    return {k: getattr(learner, k) for k in params if k != "random_state"}
+    return learner.settings()
+
+
+def project_learner(seed: int, n_ledger: int) -> ActiveLearner:
+    """The learner a project rebuilds at this ledger length (its settings, the ``learner`` stream), unfitted."""
+    return RankerSettings().make_learner(random_state=stream("learner", int(seed), int(n_ledger)))
 
 
 def fit_learner(pool: Pool, labels: np.ndarray, *, seed: int, n_ledger: int) -> ActiveLearner:
-    """A fresh learner (the project's defaults) fit on the current labels.
+    """A learner rebuilt from the ledger: a new one (the project's settings) fit on the current labels.
 
-    Its generator is seeded from the project seed and the ledger length, so a ranking
-    depends only on the ledger: the same project state gives the same queue after a restart.
+    Its generator is the ``learner`` stream of the project seed and the ledger length, so the
+    rebuilt model depends only on the ledger: the same project state gives the same queue after
+    a restart. Within a session it is then warm-started at each step (``session.Trainer``).
     """
-    learner = ActiveLearner(random_state=np.random.default_rng([int(seed), int(n_ledger)]))
+    learner = project_learner(seed, n_ledger)
     return learner.fit(pool.X, training_labels(labels), pseudo=pool.pseudo)
 
 
 def _model_settings(pool: Pool, learner: ActiveLearner, n_ledger: int) -> dict:
-    return {"learner": learner_settings(learner), "features": TextFeatures().get_params(),
+    return {"learner": learner_settings(learner), "features": TextFeatures().settings(),
             "pool_signature": pool.signature, "ledger_rows": int(n_ledger)}
 
 
@@ -142,9 +138,9 @@ def rank_project(folder: str | Path, *, new: Sequence[str | Path] = (), retrain:
         labels = store.label_array(pool.ids)
         progress("fitting the model")
         learner, version = current_model(store, pool, labels, retrain=retrain)
-        scores = learner.scores(pool.X)
+        result = step(learner, pool.X, queue_labels(labels), n=None, fit=False)
+        scores, order = result.scores, result.queue
         store.set_scores(pool.ids, scores, version)
-        order = learner.ranking(scores, queue_labels(labels))
     if summary is not None:
         order = order[np.isin(pool.ids[order], summary.added_ids)]
     ranked = pool.records.iloc[order].rename(columns={"id": "record_id"})
