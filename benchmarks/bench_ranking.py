@@ -1,6 +1,6 @@
 """Ranking benchmark: screener's default model on every shared pool × seeds, beside ASReview 3.0.8.
 
-    python benchmarks/bench_ranking.py run    [--data-dir ../shared/data] [--seeds 0-9] [--label-column label_included]
+    python benchmarks/bench_ranking.py run    [--data-dir ../shared/data] [--seeds 0-9] [--label-column label_included] [--pools NAME ...]
     python benchmarks/bench_ranking.py report [--out benchmarks/results/ranking.md]
 
 `run` replays each pool with the priors of EVALUATION.md (the same record ids
@@ -89,6 +89,8 @@ def run(args) -> None:
         done = {_key(json.loads(line)) for line in results.read_text().splitlines() if line.strip()}
     tasks = []
     for path in pools(args.data_dir):
+        if args.pools and path.stem not in args.pools:
+            continue
         if args.label_column not in pd.read_csv(path, nrows=0).columns:
             continue
         for seed in parse_seeds(args.seeds):
@@ -170,6 +172,7 @@ def main() -> int:
     r.add_argument("--seeds", default="0-9")
     r.add_argument("--label-column", default="label_included")
     r.add_argument("--n-jobs", type=int, default=-1)
+    r.add_argument("--pools", nargs="*", help="pool names (default: every pool in --data-dir)")
     p = sub.add_parser("report")
     p.add_argument("--label-column", default="label_included")
     p.add_argument("--out", type=Path)
