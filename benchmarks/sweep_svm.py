@@ -2,8 +2,8 @@
 
     python benchmarks/sweep_svm.py NAME '{"class_weight": 9.8, "presumed_negatives": 0}' --C 0.11 [--seeds 0-4]
 
-Swaps the classifier of ``ActiveLearner(solver="liblinear")`` for scikit-learn's
-``LinearSVC(loss="squared_hinge", dual=True, C=--C)`` (ASReview LAB 3.0.8's ELAS u4 model with
+Gives ``ActiveLearner`` scikit-learn's ``LinearSVC(loss="squared_hinge", dual=True, C=--C)``
+as its classifier (``ActiveLearner(classifier=...)``) (ASReview LAB 3.0.8's ELAS u4 model with
 ``class_weight`` 9.8, its balancer's ratio, and no presumed-irrelevant records), everything else
 as ``sweep_ranker.py``: EVALUATION.md's priors, stopped at 95% recall, records@95 per pool beside
 ASReview's own figures. An experiment, not an option of the engine: the SVM's margins are not
@@ -38,16 +38,12 @@ from screener.model import library_versions  # noqa: E402
 def one_run(path: Path, seed: int, learner: dict, C: float) -> dict:
     from sklearn.svm import LinearSVC
 
-    import screener.active as active
     from screener.readers import read_file
     from screener.simulate import SimulationSettings, run_metrics, simulate
 
-    def svm(*, tol=1e-4, random_state=None, **_):  # the learner's C is replaced by --C
-        return LinearSVC(C=C, loss="squared_hinge", dual=True, tol=tol, max_iter=5000, random_state=random_state)
-
-    active.make_classifier = svm  # this worker process only
+    svm = LinearSVC(C=C, loss="squared_hinge", dual=True, tol=1e-4, max_iter=5000)  # seeded by the learner
     records = read_file(path)
-    settings = SimulationSettings(learner={**learner, "solver": "liblinear"}, stop_at_recall=0.95)
+    settings = SimulationSettings(learner={**learner, "classifier": svm}, stop_at_recall=0.95)
     order = simulate(records, seed=seed, settings=settings)
     m = run_metrics(order, len(records), int(records["label_included"].sum()))
     return {"pool": path.stem, "seed": seed, "records@95": m["records@95"]}

@@ -1,13 +1,15 @@
 """Query strategies: which unlabelled records to show next, given the model's scores.
 
-A registry (``QUERY_STRATEGIES``) of small estimator-like classes, named as in the
-active-learning literature. Every strategy breaks ties at random with the
-generator it is given, so the input's row order never matters.
+A registry (``QUERY_STRATEGIES``) of small scikit-learn-style estimators (parameters in the
+constructor, ``get_params``/``set_params``, checked at the first ``select``), named as in the
+active-learning literature. Every strategy breaks ties at random with the generator it is
+given, so the input's row order never matters.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from screener.errors import ConfigError
 
@@ -26,21 +28,28 @@ def _top(values: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return _order_desc(values, rng)[:n]
 
 
-class MaxQuery:
+class QueryStrategy(BaseEstimator):
+    """Base class: ``select(scores, n, rng)`` gives the positions of the next ``n`` records, best first."""
+
+    def select(self, scores: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+
+class MaxQuery(QueryStrategy):
     """Most likely relevant first ("certainty" or "max" sampling; Cormack & Grossman's CAL)."""
 
     def select(self, scores: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         return _top(scores, n, rng)
 
 
-class UncertaintyQuery:
+class UncertaintyQuery(QueryStrategy):
     """Closest to the decision boundary first (probability nearest 0.5; Lewis & Gale 1994)."""
 
     def select(self, scores: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         return _top(-np.abs(scores - 0.5), n, rng)
 
 
-class MaxRandomQuery:
+class MaxRandomQuery(QueryStrategy):
     """``max`` with a seeded share of random picks, so the model also sees records it would not choose.
 
     Parameters
@@ -76,17 +85,20 @@ class MaxRandomQuery:
         return np.asarray(picks, dtype=np.intp)
 
 
-QUERY_STRATEGIES: dict[str, type] = {
+QUERY_STRATEGIES: dict[str, type[QueryStrategy]] = {
     "max": MaxQuery,
     "uncertainty": UncertaintyQuery,
     "max_random": MaxRandomQuery,
 }
 
 
-def make_query_strategy(name: str, **params):
+def make_query_strategy(name: str, **params) -> QueryStrategy:
     """The query strategy registered under ``name``, built with ``params``."""
     try:
         cls = QUERY_STRATEGIES[name]
     except KeyError:
         raise ConfigError(f"unknown query strategy {name!r}; choose one of {', '.join(QUERY_STRATEGIES)}") from None
+    unknown = sorted(set(params) - set(cls().get_params()))
+    if unknown:
+        raise ConfigError(f"query strategy {name!r} has no parameter {', '.join(unknown)}")
     return cls(**params)

@@ -36,6 +36,7 @@ import math
 import numba
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from screener.errors import ConfigError
 from screener.seeding import check_random_state
@@ -220,12 +221,14 @@ def _csr_parts(X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return X.indptr, indices, X.data
 
 
-class WarmLogisticRegression:
+class WarmLogisticRegression(BaseEstimator):
     """L2-regularised logistic regression fit by dual coordinate descent, warm-started from its last fit.
 
     Same objective and, to ``tol``, the same solution as
     ``LogisticRegression(solver="liblinear", dual=True, C=C)`` with ``sample_weight``
-    (see the module docstring), without scikit-learn's per-fit overhead.
+    (see the module docstring), without scikit-learn's per-fit overhead. A scikit-learn
+    estimator (``get_params``, ``set_params``, ``clone``); the parameters are checked at the first
+    fit (``ConfigError`` naming the parameter).
 
     Parameters
     ----------

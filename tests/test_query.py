@@ -48,3 +48,13 @@ def test_bad_names_and_parameters_are_config_errors():
         make_query_strategy("nope")
     with pytest.raises(ConfigError, match="random_share"):
         make_query_strategy("max_random", random_share=1.5).select(np.ones(3), 1, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("name", sorted(QUERY_STRATEGIES))
+def test_strategies_are_scikit_learn_estimators(name):
+    from sklearn.base import clone
+
+    strategy = make_query_strategy(name)
+    assert clone(strategy).get_params() == strategy.get_params()
+    with pytest.raises(ConfigError, match="no parameter bogus"):
+        make_query_strategy(name, bogus=1)
