@@ -206,7 +206,7 @@ def test_quant_ci_without_model_scores_never_stops_early():
 def test_make_rule_errors():
     with pytest.raises(ConfigError, match="unknown stopping rule"):
         make_rule("nope")
-    with pytest.raises(ConfigError, match="bad parameters"):
+    with pytest.raises(ConfigError, match="unknown parameter 'zzz' for stopping rule 'knee'"):
         make_rule("knee:zzz=1")
     with pytest.raises(ConfigError, match="key=value"):
         make_rule("knee:150")

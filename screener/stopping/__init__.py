@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from screener.errors import ConfigError
-from screener.stopping.base import RunState, StoppingRule, Verdict, as_state
+from screener.stopping.base import RunState, StoppingRule, Verdict, as_state, parse_value
 from screener.stopping.heuristics import SAFE, Budget, Knee, NInARow
 from screener.stopping.hypergeometric import RankedHypergeometric
 from screener.stopping.model_based import QuantCI
@@ -48,36 +48,29 @@ def guaranteed(spec: str) -> bool:
     return bool(make_rule(spec).guaranteed)
 
 
-def _value(text: str):
-    low = text.lower()
-    if low in {"none", "null"}:
-        return None
-    if low in {"true", "false"}:
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 def make_rule(spec: str) -> StoppingRule:
-    """A rule from ``name`` or ``name:param=value,param=value`` (e.g. ``n_in_a_row:n=50``)."""
+    """A rule from ``name`` or ``name:param=value,param=value`` (e.g. ``n_in_a_row:n=50``), its
+    parameters checked; ``str(rule)`` prints the spec back (the parameters that differ from the
+    defaults)."""
     name, _, params = spec.partition(":")
     name = name.strip()
     if name not in STOPPING_RULES:
         raise ConfigError(f"unknown stopping rule {name!r}; known: {', '.join(STOPPING_RULES)}")
+    cls = STOPPING_RULES[name]
+    known = list(cls().get_params(deep=False))  # the constructor stores its arguments and does nothing else
     kwargs = {}
     for item in filter(None, (p.strip() for p in params.split(","))):
         key, eq, val = item.partition("=")
+        key = key.strip()
         if not eq:
             raise ConfigError(f"rule parameter {item!r} in {spec!r} is not key=value")
-        kwargs[key.strip()] = _value(val.strip())
-    try:
-        return STOPPING_RULES[name](**kwargs)
-    except TypeError as exc:
-        raise ConfigError(f"bad parameters for stopping rule {name!r}: {exc}") from exc
+        if key not in known:
+            raise ConfigError(f"unknown parameter {key!r} for stopping rule {name!r} in {spec!r}; "
+                              f"its parameters: {', '.join(known) or 'none'}")
+        kwargs[key] = parse_value(val.strip())
+    rule = cls(**kwargs)
+    rule._validate()
+    return rule
 
 
 def parse_rules(rules: str | Sequence[str]) -> list[str]:

@@ -7,10 +7,12 @@ unscreened records. Rules are pure functions of it.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from screener.errors import ConfigError
 
@@ -117,13 +119,57 @@ def as_state(
                     expected_remaining=expected, remaining_var=var)
 
 
-class StoppingRule:
-    """Base class: constructor stores parameters; ``verdict`` reads a ``RunState``.
+@dataclass(frozen=True)
+class Param:
+    """How one constructor parameter of a rule is checked: an integer or a number, an interval,
+    and whether ``None`` (the rule's own default) or a few extra values are allowed."""
+
+    kind: type = float  # int: integers only; float: any number
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    optional: bool = False  # None allowed
+    also: tuple = ()  # values allowed outside the interval (e.g. 0 for "off")
+
+    def ok(self, value) -> bool:
+        if value is None:
+            return self.optional
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer) if self.kind is int
+                                                      else (int, float, np.integer, np.floating)):
+            return False
+        if value in self.also:
+            return True
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return not (self.high is not None and (value >= self.high if self.high_open else value > self.high))
+
+    def describe(self) -> str:
+        what = "an integer" if self.kind is int else "a number"
+        if self.low is not None and self.high is not None:
+            what += f" in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+        elif self.low is not None:
+            what += f" {'>' if self.low_open else '>='} {self.low:g}"
+        extra = [f"{v:g}" for v in self.also] + (["none"] if self.optional else [])
+        return what + (f" (or {', '.join(extra)})" if extra else "")
+
+
+class StoppingRule(BaseEstimator):
+    """Base class: a scikit-learn style estimator whose ``verdict`` reads a ``RunState``.
+
+    The constructor takes keyword-only parameters and stores them unchanged; they are checked
+    (``PARAMS``: name → ``Param``, plus ``_check_params`` for what spans several) on first use,
+    that is by ``make_rule`` and at the first ``verdict`` or ``sample_request`` after construction
+    or ``set_params``, raising a ``ConfigError`` (a ``ValueError``) that names the parameter.
+    ``get_params``/``set_params``/``clone`` are scikit-learn's; ``str(rule)`` is the rule's spec
+    (``screener:check_share=0.02``: the parameters that differ from their defaults, in
+    ``get_params`` order), which
+    ``make_rule`` parses back to the same parameters.
 
     Subclasses set ``name``, ``guaranteed`` (whether the method promises recall ≥ τ with
     confidence 1−α under its assumptions), ``uses_target`` (verdict depends on τ/confidence),
-    ``needs_model`` (reads ``expected_remaining``) and override ``verdict``; rules that draw
-    a random sample override ``sample_request``.
+    ``needs_model`` (reads ``expected_remaining``), ``PARAMS``, and override ``verdict`` (calling
+    ``self._validate()`` first); rules that draw a random sample override ``sample_request``.
     """
 
     name: ClassVar[str] = "rule"
@@ -131,6 +177,7 @@ class StoppingRule:
     uses_target: ClassVar[bool] = False
     needs_model: ClassVar[bool] = False
     draws_sample: ClassVar[bool] = False
+    PARAMS: ClassVar[dict[str, Param]] = {}
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
         raise NotImplementedError
@@ -139,12 +186,30 @@ class StoppingRule:
         """How many more random records the rule wants drawn now (0: none; advance the ranking)."""
         return 0
 
-    def get_params(self) -> dict:
-        return dict(vars(self))
+    def _validate(self) -> None:
+        """Check the parameters once (again after ``set_params``)."""
+        if self.__dict__.get("_validated"):
+            return
+        for key, check in self.PARAMS.items():
+            value = getattr(self, key)
+            if not check.ok(value):
+                raise ConfigError(f"stopping rule {self.name!r}: {key} must be {check.describe()}, got {value!r}")
+        self._check_params()
+        self.__dict__["_validated"] = True
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+    def _check_params(self) -> None:
+        """Checks that span several parameters (raise ``ConfigError`` naming them)."""
+
+    def set_params(self, **params):
+        self.__dict__.pop("_validated", None)
+        return super().set_params(**params)
+
+    def __str__(self) -> str:
+        defaults = {k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()
+                    if p.kind is p.KEYWORD_ONLY}
+        changed = [f"{k}={format_value(v)}" for k, v in self.get_params(deep=False).items()
+                   if k not in defaults or not _same(v, defaults[k])]
+        return self.name + (":" + ",".join(changed) if changed else "")
 
     def _verdict(self, state: RunState, stop: bool, explanation: str, estimate=None, interval=None) -> Verdict:
         return Verdict(rule=self.name, stop=bool(stop), recall_estimate=estimate, interval=interval,
@@ -157,23 +222,40 @@ class StoppingRule:
         return None
 
 
+def format_value(value) -> str:
+    """A parameter value as a spec writes it (``parse_value`` reads it back)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def parse_value(text: str):
+    """A spec's parameter value: none, true/false, an integer, a number, else the text."""
+    low = text.lower()
+    if low in {"none", "null"}:
+        return None
+    if low in {"true", "false"}:
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                                            and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
+
+
 def check_target(target: float, confidence: float) -> None:
     if not 0 < target <= 1:
         raise ConfigError(f"target recall must be in (0, 1], got {target}")
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
-
-
-def positive_int(name: str, value, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def share(name: str, value) -> float:
-    if not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ConfigError(f"{name} must be a share in (0, 1], got {value!r}")
-    return float(value)
 
 
 def run_of_zeros(ranked: np.ndarray) -> int:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from screener.errors import ConfigError
-from screener.stopping.base import RunState, StoppingRule, Verdict, positive_int, run_of_zeros, share
+from screener.stopping.base import Param, RunState, StoppingRule, Verdict, run_of_zeros
 
 
 class NInARow(StoppingRule):
@@ -21,17 +21,21 @@ class NInARow(StoppingRule):
     """
 
     name = "n_in_a_row"
+    PARAMS = {"n": Param(int, 1, optional=True), "share": Param(float, 0, 1, low_open=True, optional=True)}
 
     def __init__(self, *, n: int | None = None, share: float | None = None):
         self.n = n
         self.share = share
 
-    def threshold(self, pool_size: int) -> int:
+    def _check_params(self) -> None:
         if self.n is not None and self.share is not None:
-            raise ConfigError("n_in_a_row: give n or share, not both")
+            raise ConfigError("stopping rule 'n_in_a_row': give n or share, not both")
+
+    def threshold(self, pool_size: int) -> int:
+        self._validate()
         if self.share is not None:
-            return max(1, math.ceil(share("share", self.share) * pool_size))
-        return positive_int("n", 100 if self.n is None else self.n)
+            return max(1, math.ceil(self.share * pool_size))
+        return 100 if self.n is None else int(self.n)
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
         n = self.threshold(state.pool_size)
@@ -70,12 +74,13 @@ class Knee(StoppingRule):
     """
 
     name = "knee"
+    PARAMS = {"min_screened": Param(int, 0)}
 
     def __init__(self, *, min_screened: int = 150):
         self.min_screened = min_screened
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
-        positive_int("min_screened", self.min_screened, 0)
+        self._validate()
         if (end := self._at_end(state)) is not None:
             return end
         ranked = state.ranked
@@ -94,13 +99,14 @@ class Budget(StoppingRule):
     """
 
     name = "budget"
+    PARAMS = {"rho": Param(float, 0), "budget_share": Param(float, 0, 1, low_open=True)}
 
     def __init__(self, *, rho: float = 6.0, budget_share: float = 0.75):
         self.rho = rho
         self.budget_share = budget_share
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
-        share("budget_share", self.budget_share)
+        self._validate()
         if (end := self._at_end(state)) is not None:
             return end
         ranked = state.ranked
@@ -131,6 +137,8 @@ class SAFE(StoppingRule):
 
     name = "safe"
     draws_sample = True
+    PARAMS = {"random_share": Param(float, 0, 1, low_open=True), "min_share": Param(float, 0, 1, low_open=True),
+              "n": Param(int, 1)}
 
     def __init__(self, *, random_share: float = 0.01, min_share: float = 0.10, n: int = 50):
         self.random_share = random_share
@@ -138,16 +146,16 @@ class SAFE(StoppingRule):
         self.n = n
 
     def _sample_size(self, state: RunState) -> int:
-        return max(1, math.ceil(share("random_share", self.random_share) * state.pool_size))
+        return max(1, math.ceil(self.random_share * state.pool_size))
 
     def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
+        self._validate()
         if len(state.sample_labels) == 0 and state.n_unscreened > 0:
             return min(self._sample_size(state), state.n_unscreened)
         return 0
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
-        positive_int("n", self.n)
-        share("min_share", self.min_share)
+        self._validate()
         if (end := self._at_end(state)) is not None:
             return end
         if len(state.sample_labels) == 0:

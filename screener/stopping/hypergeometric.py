@@ -20,8 +20,7 @@ from collections import OrderedDict
 import numpy as np
 from scipy.stats import hypergeom, nchypergeom_wallenius
 
-from screener.errors import ConfigError
-from screener.stopping.base import RunState, StoppingRule, Verdict, check_target
+from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target
 
 _EPS = 1e-9
 
@@ -107,6 +106,7 @@ class RankedHypergeometric(StoppingRule):
 
     name = "hypergeometric"
     uses_target = True
+    PARAMS = {"bias": Param(float, 1), "min_screened": Param(int, 0)}
 
     def __init__(self, *, bias: float = 1.0, min_screened: int = 0):
         self.bias = bias
@@ -116,14 +116,8 @@ class RankedHypergeometric(StoppingRule):
     def guaranteed(self) -> bool:  # type: ignore[override]
         return self.bias == 1.0
 
-    def _check(self) -> None:
-        if not isinstance(self.bias, (int, float)) or self.bias < 1:
-            raise ConfigError(f"bias must be a number >= 1, got {self.bias!r}")
-        if not isinstance(self.min_screened, int) or self.min_screened < 0:
-            raise ConfigError(f"min_screened must be an integer >= 0, got {self.min_screened!r}")
-
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
-        self._check()
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end

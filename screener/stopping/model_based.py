@@ -10,7 +10,7 @@ import math
 
 from scipy.stats import norm
 
-from screener.stopping.base import RunState, StoppingRule, Verdict, check_target
+from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target
 
 
 class QuantCI(StoppingRule):
@@ -22,11 +22,13 @@ class QuantCI(StoppingRule):
     name = "quant_ci"
     uses_target = True
     needs_model = True
+    PARAMS = {"z": Param(float, 0, low_open=True, optional=True)}
 
     def __init__(self, *, z: float | None = None):
         self.z = z
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end

@@ -9,8 +9,7 @@ import math
 
 import numpy as np
 
-from screener.errors import ConfigError
-from screener.stopping.base import RunState, StoppingRule, Verdict, check_target, run_of_zeros
+from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target, run_of_zeros
 from screener.stopping.hypergeometric import ranked_p_values
 
 
@@ -51,6 +50,10 @@ class Recommended(StoppingRule):
     name = "screener"
     uses_target = True
     draws_sample = True
+    PARAMS = {"bias": Param(float, 1), "min_run": Param(int, 0), "run_share": Param(float, 0, 1, high_open=True),
+              "finish_share": Param(float, 0, 1, high_open=True), "check_share": Param(float, 0, 1),
+              "check_min": Param(int, 0), "max_windows": Param(int, 1), "run_gaps": Param(float, 0),
+              "sparse_run": Param(float, 1, also=(0,))}
 
     def __init__(self, *, bias: float = 5.0, min_run: int = 50, run_share: float = 0.0, finish_share: float = 0.2,
                  check_share: float = 0.0, check_min: int = 10, max_windows: int = 8, run_gaps: float = 0.0,
@@ -64,26 +67,6 @@ class Recommended(StoppingRule):
         self.max_windows = max_windows
         self.check_share = check_share
         self.check_min = check_min
-
-    def _check(self) -> None:
-        if not isinstance(self.bias, (int, float)) or self.bias < 1:
-            raise ConfigError(f"bias must be a number >= 1, got {self.bias!r}")
-        if not isinstance(self.check_share, (int, float)) or not 0 <= self.check_share <= 1:
-            raise ConfigError(f"check_share must be in [0, 1], got {self.check_share!r}")
-        if not isinstance(self.min_run, int) or self.min_run < 0:
-            raise ConfigError(f"min_run must be an integer >= 0, got {self.min_run!r}")
-        for name in ("run_share", "finish_share"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ConfigError(f"{name} must be a share in [0, 1), got {value!r}")
-        if not isinstance(self.sparse_run, (int, float)) or not (self.sparse_run == 0 or self.sparse_run >= 1):
-            raise ConfigError(f"sparse_run must be 0 (off) or a number >= 1, got {self.sparse_run!r}")
-        if not isinstance(self.run_gaps, (int, float)) or self.run_gaps < 0:
-            raise ConfigError(f"run_gaps must be a number >= 0, got {self.run_gaps!r}")
-        if not isinstance(self.check_min, int) or self.check_min < 0:
-            raise ConfigError(f"check_min must be an integer >= 0, got {self.check_min!r}")
-        if not isinstance(self.max_windows, int) or self.max_windows < 1:
-            raise ConfigError(f"max_windows must be an integer >= 1, got {self.max_windows!r}")
 
     def _test(self, state: RunState, target: float, confidence: float) -> tuple[bool, float]:
         ranked = state.ranked
@@ -130,7 +113,7 @@ class Recommended(StoppingRule):
         return max(self.check_min, math.ceil(self.check_share * max(state.n_unscreened, 0)))
 
     def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
-        self._check()
+        self._validate()
         if state.n_unscreened <= 0 or self.check_share == 0:
             return 0
         clean, failed_at = self._check_sample(state)
@@ -142,7 +125,7 @@ class Recommended(StoppingRule):
         return min(max(0, self._size(state) - clean), state.n_unscreened)
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
-        self._check()
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end

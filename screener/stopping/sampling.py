@@ -10,7 +10,7 @@ import math
 
 from scipy.stats import beta, binom, hypergeom
 
-from screener.stopping.base import RunState, StoppingRule, Verdict, check_target, positive_int, run_of_zeros, share
+from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target, run_of_zeros
 from screener.stopping.hypergeometric import k_target
 
 
@@ -58,14 +58,17 @@ class TargetMethod(StoppingRule):
     guaranteed = True
     uses_target = True
     draws_sample = True
+    PARAMS = {"T": Param(int, 1, optional=True)}
 
     def __init__(self, *, T: int | None = None):
         self.T = T
 
     def _T(self, target: float, confidence: float) -> int:
-        return positive_int("T", self.T) if self.T is not None else target_size(target, 1 - confidence)
+        self._validate()
+        return int(self.T) if self.T is not None else target_size(target, 1 - confidence)
 
     def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
+        self._validate()
         if state.sample_reached.any() or state.n_unscreened <= 0:
             return 0  # sampling is over once the ranking has moved on
         if len(state.sample_labels) and len(state.labels) > state.sample_start:
@@ -75,6 +78,7 @@ class TargetMethod(StoppingRule):
         return 1 if have < T else 0
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end
@@ -99,16 +103,19 @@ class QBCB(StoppingRule):
     guaranteed = True
     uses_target = True
     draws_sample = True
+    PARAMS = {"sample_share": Param(float, 0, 1, low_open=True)}
 
     def __init__(self, *, sample_share: float = 0.10):
         self.sample_share = sample_share
 
     def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
+        self._validate()
         if len(state.sample_labels) == 0 and len(state.labels) == state.n_priors:
-            return min(max(1, math.ceil(share("sample_share", self.sample_share) * state.pool_size)), state.n_unscreened)
+            return min(max(1, math.ceil(self.sample_share * state.pool_size)), state.n_unscreened)
         return 0
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end
@@ -130,6 +137,7 @@ class RandomHypergeometric(StoppingRule):
     guaranteed = True
     uses_target = True
     draws_sample = True
+    PARAMS = {"switch_after": Param(int, 1), "batch": Param(int, 1)}
 
     def __init__(self, *, switch_after: int = 50, batch: int = 5):
         self.switch_after = switch_after
@@ -139,12 +147,13 @@ class RandomHypergeometric(StoppingRule):
         return len(state.sample_labels) > 0 or run_of_zeros(state.ranked) >= self.switch_after
 
     def sample_request(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> int:
-        positive_int("switch_after", self.switch_after)
+        self._validate()
         if state.n_unscreened > 0 and self._switched(state):
-            return min(positive_int("batch", self.batch), state.n_unscreened)
+            return min(self.batch, state.n_unscreened)
         return 0
 
     def verdict(self, state: RunState, *, target: float = 0.95, confidence: float = 0.95) -> Verdict:
+        self._validate()
         check_target(target, confidence)
         if (end := self._at_end(state)) is not None:
             return end
