@@ -23,10 +23,14 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from jsonl import git_commit  # noqa: E402
 
 from screener.cli.options import parse_seeds  # noqa: E402
 from screener.criteria import load_criteria  # noqa: E402
 from screener.metrics import to_markdown  # noqa: E402
+from screener.model import library_versions  # noqa: E402
 from screener.parallel import run_tasks  # noqa: E402
 from screener.readers import read_file  # noqa: E402
 from screener.simulate import SimulationSettings, run_metrics, simulate  # noqa: E402
@@ -61,9 +65,11 @@ def main() -> int:
             tasks += [(str(pool), str(c), seed), (str(pool), None, seed)]
     rows = run_tasks(one, tasks, n_jobs=args.n_jobs,
                      progress=lambda i, n, r: print(f"[{i}/{n}] {r['dataset']} {r['start']} seed {r['seed']}", flush=True))
+    stamp = {"benchmark": "criteria", "settings": {"prior_ids": [], "stop_at_last_relevant": True},
+             "commit": git_commit(), "versions": library_versions()}
     with (RESULTS / "criteria.jsonl").open("a") as fh:
         for r in rows:
-            fh.write(json.dumps(r) + "\n")
+            fh.write(json.dumps({**r, **stamp}) + "\n")
     df = pd.DataFrame(rows)
     table = df.groupby(["dataset", "start"])[SHOWN].mean().reset_index()
     overall = df.groupby("start")[SHOWN].mean().reset_index().assign(dataset="**mean**")

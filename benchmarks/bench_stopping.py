@@ -3,6 +3,12 @@
     python benchmarks/bench_stopping.py orders            # generate (resumable) the simulation orders
     python benchmarks/bench_stopping.py evaluate --n-jobs 2   # replay every rule, write results/stopping.{jsonl,md}
     python benchmarks/bench_stopping.py evaluate --available  # only the orders generated so far
+    python benchmarks/bench_stopping.py report                # results/stopping.md again from stopping_summary.jsonl
+
+The same on ASReview's orders (written by asreview_baseline.py), the README's third caveat:
+
+    python benchmarks/bench_stopping.py evaluate --orders benchmarks/runs/asreview --seeds 0-9 --available \
+        --rules "screener;screener:check_share=0.02" --targets 0.95 --stem stopping_asreview_orders
 
 Orders are cached in benchmarks/runs/orders/<pool>/<label>/seed<k>/order.csv (git-ignored;
 ``--orders benchmarks/runs/screener`` reads the ranking benchmark's); existing orders are reused.
@@ -57,15 +63,23 @@ def evaluate_all(seeds: list[int], args) -> None:
     extra = {"command": "python benchmarks/bench_stopping.py " + " ".join(sys.argv[1:]),
              "wall_s": round(wall, 1), "orders": len(runs), "seeds_per_pool": runs.groupby("pool").size().to_dict(),
              "n_jobs": args.n_jobs}
-    write_reports(res, RESULTS, stem=args.stem, extra=extra)
+    write_reports(res, RESULTS, stem=args.stem, extra=extra, title=title(args))
     print(f"wall {wall:.1f}s", file=sys.stderr)
+
+
+def title(args) -> str:
+    if args.title:
+        return args.title
+    orders = Path(args.orders).resolve()
+    name = orders.relative_to(ROOT) if orders.is_relative_to(ROOT) else orders
+    return f"Stopping rules on the orders in {name}: recall at stop, reliability, effort"
 
 
 def main(argv: list[str] | None = None) -> None:
     from screener.cli.options import parse_seeds
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["orders", "evaluate"])
+    ap.add_argument("step", choices=["orders", "evaluate", "report"])
     ap.add_argument("--seeds", default="0-19")
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--scheduler", default=None)
@@ -75,9 +89,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--orders", type=Path, default=ORDERS,
                     help="order cache to evaluate (e.g. benchmarks/runs/screener, written by bench_ranking.py)")
     ap.add_argument("--stem", default="stopping", help="results/<stem>.jsonl, <stem>_summary.jsonl, <stem>.md")
+    ap.add_argument("--title", default=None, help="the report's heading (default: by --orders)")
     args = ap.parse_args(argv)
     seeds = list(parse_seeds(args.seeds))
-    if args.step == "orders":
+    if args.step == "report":
+        from screener.experiments.reports import report_from_summary
+
+        path = report_from_summary(RESULTS / f"{args.stem}_summary.jsonl", RESULTS / f"{args.stem}.md", title(args))
+        print(f"wrote {path}", file=sys.stderr)
+    elif args.step == "orders":
         generate(seeds, args.n_jobs, args.scheduler)
     else:
         evaluate_all(seeds, args)

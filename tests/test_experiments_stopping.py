@@ -137,3 +137,15 @@ def test_leave_one_pool_out_from_the_summary_matches_a_choice_made_on_the_rows()
     held = pd.concat(held)
     assert cv["runs"] == len(held) and cv["reliability"] == pytest.approx(held["reached"].mean())
     assert cv["excess"] == pytest.approx(held["excess"].mean())
+
+
+def test_the_report_can_be_rebuilt_from_the_summary_alone(tmp_path):
+    from screener.experiments.reports import report_from_summary
+
+    rows = sweep_rows()
+    paths = write_reports(rows, tmp_path, extra={"command": "bench", "wall_s": 2.0}, plots=False, title="T")
+    written = paths["table"].read_text()
+    paths["runs"].unlink()
+    rebuilt = report_from_summary(paths["summary"], tmp_path / "again.md", "T").read_text()
+    assert rebuilt.split("## All pools")[1] == written.split("## All pools")[1]  # the same tables
+    assert "- command: bench" in rebuilt and "- summary: stopping_summary.jsonl" in rebuilt

@@ -53,17 +53,32 @@ def summary_report(summary: pd.DataFrame, title: str, extra: dict | None = None)
     return "".join(parts)
 
 
+SUMMARY_COLUMNS = ["pool", "rule", "target", "guaranteed", "runs", "reached", "recall", "reliability", "reliability_lo",
+                   "reliability_hi", "effort", "excess"]
+
+
+def report_from_summary(summary_path: str | Path, table_path: str | Path, title: str) -> Path:
+    """Rebuild a sweep's markdown report from its summary file alone (no per-run rows); the
+    settings recorded in the summary lines head it."""
+    lines = read_jsonl(summary_path)
+    settings = {k: lines[k].iloc[-1] for k in lines.columns if k not in SUMMARY_COLUMNS}
+    settings["summary"] = Path(summary_path).name
+    path = Path(table_path)
+    path.write_text(summary_report(lines[[c for c in SUMMARY_COLUMNS if c in lines.columns]], title, settings))
+    return path
+
+
 def write_reports(rows: pd.DataFrame, out_dir: str | Path, *, stem: str = "stopping", extra: dict | None = None,
                   plots: bool = True, title: str = "Stopping rules: recall at stop, reliability, effort") -> dict[str, Path]:
     """Write ``<stem>.jsonl`` (one line per pool × seed × rule × target, with the library versions and
-    ``extra``'s scalar settings), ``<stem>_summary.jsonl``, ``<stem>.md`` (overall and per-pool tables)
-    and the plots; returns the paths."""
+    ``extra``'s scalar settings), ``<stem>_summary.jsonl`` (per rule, target and pool, with the same
+    settings), ``<stem>.md`` (overall and per-pool tables) and the plots; returns the paths."""
     out_dir = Path(out_dir)
     summary = summarise(rows)
     paths = {"runs": out_dir / f"{stem}.jsonl", "summary": out_dir / f"{stem}_summary.jsonl", "table": out_dir / f"{stem}.md"}
     per_line = {k: v for k, v in (extra or {}).items() if not isinstance(v, (dict, list))}
     write_jsonl(paths["runs"], rows.to_dict("records"), {**per_line, "versions": library_versions()})
-    write_jsonl(paths["summary"], summary.to_dict("records"))
+    write_jsonl(paths["summary"], summary.to_dict("records"), per_line)
     paths["table"].write_text(summary_report(summary, title, extra))
     if plots:
         from screener.experiments.plots import plot_effort_recall, plot_reliability
