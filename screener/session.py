@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from screener.active import ActiveLearner, step
+from screener.explain import TermExplainer
 from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, pending_sample, stopping_advice
@@ -33,7 +34,8 @@ from screener.project.reviewers import exclusion_reasons
 from screener.project.votes import ReviewerLedger, project_labels
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
-HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · q quit"
+HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · w why (terms down too) · q quit"
+WHY_TERMS = 5  # terms shown per direction
 ENTER, ESCAPE, BACKSPACE = ("\r", "\n"), "\x1b", ("\x7f", "\b")
 
 
@@ -195,6 +197,8 @@ class Session:
         self.done = False
         self.acknowledged: list[str] = []
         self.current: int | None = None
+        self.why_down = False  # 'w' also shows the terms that lowered the score
+        self._explainer: TermExplainer | None = None  # built on first use (vocabulary → terms)
         self._refresh_advice(force=True)
         resume = store.get_meta(self._resume_key)
         if (resume is not None and int(resume) in self.row_of and self._needs_vote(self.row_of[int(resume)])
@@ -227,6 +231,7 @@ class Session:
         self.pending_reason = self.pending_note = None
         if row is not None:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
+            self.shown_coef = getattr(self.learner, "coef_", None)  # the model that ranked it explains it
             self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])))
 
     def _refresh_advice(self, *, force: bool = False) -> None:
@@ -310,6 +315,10 @@ class Session:
                 self.message = "the criteria file lists no exclusion reasons"
             else:
                 self.mode = "reason"
+        elif key == "w":
+            self.why_down = not self.why_down
+            self.message = ("also showing the terms that lowered the score (w to hide them)" if self.why_down
+                            else "showing the terms that raised the score")
         elif key in ("q", "\x03", "\x04"):
             self.done = True
         elif key in ENTER or key == " ":
@@ -410,7 +419,19 @@ class Session:
                 "year": None if pd.isna(rec["year"]) else int(rec["year"]),
                 "journal": rec["journal"], "authors": rec["authors"], "keywords": rec["keywords"],
                 "source": rec["source"], "score": self.shown_score,
-                "random_check": self.advice is not None and int(rec["id"]) in self.advice.sample_pending}
+                "random_check": self.advice is not None and int(rec["id"]) in self.advice.sample_pending,
+                **self.why()}
+
+    def why(self) -> dict:
+        """The terms that raised the shown record's score (``why_up``) and, after 'w', lowered it (``why_down``)."""
+        features = self.pool.features
+        if self.current is None or features is None or self.shown_coef is None:
+            return {"why_up": [], "why_down": []}
+        if self._explainer is None:
+            self._explainer = TermExplainer(n_terms=WHY_TERMS).fit(features.vectorizer_.vocabulary_)
+        x = self.pool.X[self.current]
+        return {"why_up": self._explainer.explain(x, self.shown_coef, direction="up"),
+                "why_down": self._explainer.explain(x, self.shown_coef, direction="down") if self.why_down else []}
 
     def view(self) -> View:
         return View(record=self.record(), progress=self.progress(), mode=self.mode,

@@ -35,6 +35,15 @@ def progress_line(view: View) -> str:
             f"{p.estimated_unseen:.1f} · model v{p.model_version}{training}")
 
 
+def why_lines(rec: dict) -> list[str]:
+    """'ranked up by: term +0.41 · ...' and, when asked for, 'held back by: ...'."""
+    lines = []
+    for key, lead in (("why_up", "ranked up by"), ("why_down", "held back by")):
+        if rec.get(key):
+            lines.append(f"{lead}: " + " · ".join(str(c) for c in rec[key]))
+    return lines
+
+
 def render(view: View):
     """The whole screen for one view, as a rich renderable."""
     parts = []
@@ -52,6 +61,9 @@ def render(view: View):
             Text(""),
             _highlighted(f"Keywords: {rec['keywords']}" if rec["keywords"] else "", view, "italic"),
         )
+        why = why_lines(rec)
+        if why:
+            body = Group(body, Text(""), *(Text(line, style="dim") for line in why))
         check = " · random check" if rec.get("random_check") else ""
         parts.append(Panel(body, title=f"record {rec['record_id']} · score {rec['score']:.3f}{check}",
                            title_align="left"))
@@ -91,6 +103,7 @@ def plain_lines(view: View, *, record_changed: bool) -> list[str]:
         rec = view.record
         check = " (random check)" if rec is not None and rec.get("random_check") else ""
         lines.append("no records left" if rec is None else f"record {rec['record_id']}{check}: {rec['title']}")
+        lines.extend(why_lines(rec) if rec is not None else [])
         lines.append(progress_line(view))
         if view.progress.stopping:
             lines.append(view.progress.stopping)

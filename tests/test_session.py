@@ -202,3 +202,23 @@ def test_a_sampling_rule_chosen_for_the_session_gets_its_random_records(store):
     assert "random check: the 'target' stopping rule asks for" in view.notice
     assert view.record["random_check"]
     s.close()
+
+
+def test_the_record_on_screen_shows_the_terms_that_ranked_it_up_and_on_w_down(store):
+    s = _session(store)
+    _keys(s, "ie")  # a model fitted on labels
+    rec = s.view().record
+    up = rec["why_up"]
+    assert up and all(c.weight > 0 for c in up) and rec["why_down"] == []
+    assert [c.weight for c in up] == sorted((c.weight for c in up), reverse=True)
+    text = (rec["title"] + " " + (rec["abstract"] or "")).lower()
+    assert all(w in text for c in up for w in c.term.split())  # the terms are the record's own
+    s.handle_key("w")
+    down = s.view().record["why_down"]
+    assert down and all(c.weight < 0 for c in down)
+    out = io.StringIO()
+    Console(file=out, width=200).print(render(s.view()))
+    shown = out.getvalue().replace("\n", " ")
+    assert "ranked up by: " + str(up[0]) in shown and "held back by:" in shown
+    s.handle_key("w")
+    assert s.view().record["why_down"] == []

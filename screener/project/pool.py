@@ -41,6 +41,7 @@ class Pool:
     pseudo: sp.csr_matrix | None
     criteria: Criteria
     signature: str
+    features: TextFeatures | None = None  # the fitted vectorizer: its vocabulary names X's columns
 
 
 def load_pool(store: Store) -> Pool:
@@ -53,7 +54,7 @@ def load_pool(store: Store) -> Pool:
     pseudo = features.transform([criteria.pseudo_document()]) if criteria.pseudo_document() else None
     ids = records["id"].to_numpy(np.int64)
     signature = hashlib.sha1(ids.tobytes()).hexdigest()[:16]
-    return Pool(records, ids, X, pseudo, criteria, signature)
+    return Pool(records, ids, X, pseudo, criteria, signature, features)
 
 
 def learner_settings(learner: ActiveLearner) -> dict:
