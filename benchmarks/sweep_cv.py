@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from jsonl import git_commit  # noqa: E402
 
 from screener.cli.options import parse_seeds  # noqa: E402
+from screener.metrics import to_markdown  # noqa: E402
 from screener.model import library_versions  # noqa: E402
 from screener.orders import read_order  # noqa: E402
 from screener.readers import read_file  # noqa: E402
@@ -57,8 +58,10 @@ CONFIGS: dict[str, dict] = {
     # tolerance. The solver is screener's compiled copy of liblinear's dual CD (the same problem and
     # stopping rule), warm-started, which is several times cheaper than scikit-learn's liblinear
     # from scratch; "plain_liblinear" is the latter.
-    "plain": {"learner": {"C": 1.0, "presumed_negatives": 0, "warm_epochs": None}, "features": {}},
-    "plain_liblinear": {"learner": {"C": 1.0, "solver": "liblinear", "presumed_negatives": 0, "warm_epochs": None},
+    # (The rows in sweep_cv.jsonl were run before the fit policy had a name: "warm_epochs": None then.)
+    "plain": {"learner": {"C": 1.0, "presumed_negatives": 0, "fit_policy": {"warm_epochs": None}}, "features": {}},
+    "plain_liblinear": {"learner": {"C": 1.0, "solver": "liblinear", "presumed_negatives": 0,
+                                    "fit_policy": {"warm_start": False, "warm_epochs": None, "presumed_refresh": 1.0}},
                         "features": {}},
     # screener.ensemble: the default learner on word 1-2 grams and on character 4-grams, fused by rank.
     "word_char": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}]}},
@@ -170,7 +173,8 @@ def _asreview() -> pd.DataFrame:
             v = r.get("records_at_95", r.get("records@95"))
             if v is None or "dataset" not in r:
                 continue
-            rows[(r["dataset"], r.get("label_column", "label_included"), r["seed"])] = v
+            # the committed results come first and win: the background runs only add what they lack
+            rows.setdefault((r["dataset"], r.get("label_column", "label_included"), r["seed"]), v)
     return pd.DataFrame([{"pool": p, "label_column": lab, "seed": s, "records@95": v} for (p, lab, s), v in rows.items()])
 
 
@@ -254,11 +258,11 @@ def report(args) -> None:
             for n in keep:
                 r[f"{n} (in-sample)"] = g[n].mean()
             fam_rows.append(r)
-        out.append(pd.DataFrame(fam_rows).round(3).to_markdown(index=False))
+        out.append(to_markdown(pd.DataFrame(fam_rows).round(3)))
         out.append("\n\nPer pool (records@95; configuration columns are in-sample, `out_of_fold` is not):\n")
         cols = ["family", "out_of_fold", args.reference, *[n for n in keep if n != args.reference],
                 "asr seeds", "oof, asr seeds", "asreview"]
-        out.append(wide[cols].round(1).to_markdown())
+        out.append(to_markdown(wide[cols].round(1)))
         out.append("\n")
     text = "\n".join(out)
     dest = args.out or RESULTS.with_suffix(".md")

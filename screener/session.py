@@ -217,6 +217,7 @@ class Session:
     # -- the model and the queue ----------------------------------------------------------------
     def _use(self, learner: ActiveLearner, version: int, scores: np.ndarray, queue: np.ndarray) -> None:
         self.learner, self.version, self.scores, self.queue, self.pointer = learner, version, scores, queue, 0
+        self.model_coef = getattr(learner, "coef_", None)  # taken with the scores: it explains their ranking
 
     def _adopt_ready_model(self) -> None:
         result = self.trainer.poll()
@@ -231,7 +232,7 @@ class Session:
         self.pending_reason = self.pending_note = None
         if row is not None:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
-            self.shown_coef = getattr(self.learner, "coef_", None)  # the model that ranked it explains it
+            self.shown_coef = self.model_coef  # the model that ranked it explains it
             self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])))
 
     def _refresh_advice(self, *, force: bool = False) -> None:
