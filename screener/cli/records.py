@@ -17,12 +17,13 @@ def read(
     duplicates: Path = typer.Option(None, help="Write the duplicate groups here (CSV)."),
 ) -> None:
     """Read record files into one table and report duplicate groups across them (nothing is dropped)."""
-    from screener.dedup import duplicate_groups, duplicate_report
+    from screener.dedup import duplicate_report, find_duplicates
     from screener.readers import read_records
 
     records = read_records(files)
-    groups = duplicate_groups(records)
-    report = duplicate_report(records, groups)
+    found = find_duplicates(records)
+    groups = found.groups
+    report = duplicate_report(records, found)
     table = Table(title=f"{len(records)} records from {len(files)} file(s)")
     for col in ("source", "records", "with abstract", "labelled"):
         table.add_column(col, justify="left" if col == "source" else "right")
@@ -31,8 +32,10 @@ def read(
         table.add_row(str(source), str(len(g)), str(int((g["abstract"] != "").sum())),
                       str(int(g[label].notna().sum())) if label else "-")
     console.print(table)
-    console.print(f"{len(report)} duplicate group(s) holding {int(report['size'].sum()) if len(report) else 0} records "
-                  f"(same DOI, PMID, or normalised title + year); all records kept in the table.")
+    merged = report[report["status"] == "merged"]
+    console.print(f"{len(merged)} duplicate group(s) holding {int(merged['size'].sum())} records "
+                  f"(same DOI or PMID, or title, authors, year and venue alike; different DOIs never), "
+                  f"{len(report) - len(merged)} pair(s) flagged (preprint or erratum); all records kept in the table.")
     if out:
         records.assign(duplicate_group=groups).to_csv(out, index=False)
         console.print(f"records written to {out}")

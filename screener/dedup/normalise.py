@@ -1,0 +1,197 @@
+"""Record fields made comparable: titles, authors, journals, pages, volumes, identifiers.
+
+The same study reaches a review through several databases, each writing it its own
+way: "[Review] [45 refs]" or "(Structured abstract)" after the title, "[Chinese]"
+or "LA: Chi" for the language, ">or=" for "≥", "oesophageal" beside "esophageal",
+"Zhou, Ailian" beside "Zhou, A.", "J Parenter Enteral Nutr" beside its full name.
+These functions map each variant to one form so the matcher compares content.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_MOJIBAKE = (r"[\u00c2\u00c3\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+             r"\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+# Notes databases append to titles; removed before comparing (case-insensitive).
+_LANGUAGES = (r"chinese|german|french|spanish|japanese|russian|italian|portuguese|polish|korean|"
+              r"dutch|czech|hungarian|turkish|persian|danish|swedish|norwegian|finnish|hebrew|"
+              r"greek|croatian|serbian|slovak|slovenian|romanian|bulgarian|ukrainian|arabic|"
+              r"lithuanian|estonian|latvian|icelandic|thai|vietnamese|indonesian|malay|english")
+DATABASE_NOTES = [
+    r"\[\s*review\s*\]",
+    r"\[\s*\d+\s*ref(?:s|erences)?\.?\s*\]",
+    r"\(\s*structured abstract\s*\)",
+    r"\(\s*author'?s'? transl\.?\s*\)",
+    r"\[\s*(?:see )?comments?\s*\]",
+    r"\[\s*(?:letter|editorial|news|abstract|meeting abstract|in process citation)\s*\]",
+    rf"\[\s*(?:article in |text in )?(?:{_LANGUAGES})(?:\s*(?:,|and|&)\s*(?:{_LANGUAGES}))*"
+    rf"(?:\s+(?:abstract|summary|translation))?\s*\]",
+    rf"\(\s*(?:{_LANGUAGES})(?:\s+(?:abstract|summary|translation))?\s*\)\s*$",
+    r"\[\s*(?:published )?erratum appears in[^\]]*\]",
+    r"\bla:\s*[a-z]{2,4}\.?\s*$",
+]
+_NOTES_RE = re.compile("|".join(DATABASE_NOTES), re.IGNORECASE)
+
+# Symbol spellings that databases transliterate differently; all become a word.
+_SYMBOLS = [
+    (r"≥|>\s*or\s*=|>\s*/\s*=|=\s*>|>=|⩾", " ge "),
+    (r"≤|<\s*or\s*=|<\s*/\s*=|=\s*<|<=|⩽", " le "),
+    (r"±|\+\s*/\s*-|\+\s*or\s*-|\+-", " pm "),
+    (r">", " gt "), (r"<", " lt "), (r"&", " and "), (r"%", " percent "),
+    (r"×", " x "), (r"→", " to "),
+]
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
+          "λ": "lambda", "μ": "mu", "µ": "mu", "ω": "omega", "τ": "tau", "θ": "theta",
+          "σ": "sigma", "ζ": "zeta", "η": "eta", "π": "pi", "χ": "chi", "ψ": "psi", "ϕ": "phi",
+          "φ": "phi", "ν": "nu", "ρ": "rho", "ξ": "xi", "ι": "iota", "ο": "omicron", "υ": "upsilon"}
+_GREEK_RE = re.compile("|".join(_GREEK))
+# British and American spellings of the same word (oesophageal/esophageal, haem/hem...).
+_SPELLING = [
+    (r"\boe(?=[a-z])", "e"), (r"(?<=[a-z])ae(?=[a-z])", "e"), (r"\bae(?=[a-z]{3})", "e"),
+    (r"isation", "ization"), (r"ise(?=[ds]?\b)", "ize"), (r"yse(?=[ds]?\b)", "yze"),
+    (r"(?<=[a-z]{2})our\b", "or"), (r"(?<=[a-z]{2})tre\b", "ter"),
+]
+
+
+def unmojibake(text: str) -> str:
+    """UTF-8 text that was once decoded as cp1252 ('â€œ' for '“'), repaired where possible."""
+    raw = bytearray()
+    for ch in text:
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 255:
+                return text
+            raw.append(ord(ch))  # bytes cp1252 leaves undefined (0x81, 0x9d...) pass through
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+
+
+def _strings(s: pd.Series) -> pd.Series:
+    return s.astype("object").where(s.notna(), "").astype(str)
+
+
+def _fold(t: pd.Series) -> pd.Series:
+    """Mojibake repaired, entities and markup removed, Greek spelled out, accents dropped, lowercase."""
+    garbled = t.str.contains(_MOJIBAKE, regex=True)
+    if garbled.any():
+        t = t.where(~garbled, t[garbled].map(unmojibake))
+    t = t.map(html.unescape) if t.str.contains("&", regex=False).any() else t
+    t = t.str.replace(r"</?[a-zA-Z][^>]{0,20}>(?<!<original>)(?<!<ORIGINAL>)", " ", regex=True)
+    t = t.str.replace(_GREEK_RE, lambda m: f" {_GREEK[m.group(0)]} ", regex=True)
+    t = t.str.normalize("NFKD").str.replace(_COMBINING, "", regex=True)
+    return t.str.lower()
+
+
+def normalise_title(s: pd.Series) -> pd.Series:
+    """Titles compared loosely: database notes, markup, accents, punctuation and spelling
+    variants removed; symbols spelled out; lowercase, single spaces."""
+    return _normalise_folded(_fold(_strings(s)))
+
+
+# Where databases put a second-language title beside the first.
+_TITLE_SPLIT = re.compile(r"\s*<original>\s*|\s*;\s+|\s*=\s+")
+
+
+def title_variants(s: pd.Series) -> pd.Series:
+    """The parts of a title that carries an original-language title beside the English one
+    ("Utilidad de...; Are antimicrobials useful...", "X. <ORIGINAL> Y"), each normalised;
+    an empty list for a single title."""
+    folded = _fold(_strings(s))
+    multi = folded.str.contains(_TITLE_SPLIT, regex=True)
+    out = pd.Series([[] for _ in range(len(s))], index=s.index, dtype=object)
+    if multi.any():
+        parts = folded[multi].str.split(_TITLE_SPLIT, regex=True).explode()
+        normal = _normalise_folded(parts)
+        out[multi] = normal[normal != ""].groupby(level=0).agg(list).reindex(folded[multi].index)
+    return out.map(lambda v: v if isinstance(v, list) else [])
+
+
+def _normalise_folded(t: pd.Series) -> pd.Series:
+    t = t.str.replace("<original>", " ", regex=False)
+    t = t.str.replace(_NOTES_RE, " ", regex=True)
+    for pattern, word in _SYMBOLS:
+        t = t.str.replace(pattern, word, regex=True)
+    t = t.str.replace(r"[\W_]+", " ", regex=True)
+    for pattern, repl in _SPELLING:
+        t = t.str.replace(pattern, repl, regex=True)
+    return t.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+|\s*\|\s*|\s*\n\s*")
+
+
+def _surname(author: str) -> str:
+    """The family name of one author as written: "Zhou, A." / "Zhou A" / "A. Zhou"."""
+    author = author.strip()
+    if "," in author:
+        return author.split(",", 1)[0]
+    parts = author.split()
+    if not parts:
+        return ""
+    # "Smith JA" (MEDLINE AU, Scopus) keeps the family name first; "John A. Smith" last.
+    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}\.?|(?:[A-Z]\.)+", parts[-1]):
+        return " ".join(parts[:-1])
+    return parts[-1] if len(parts) > 1 and re.fullmatch(r"(?:[A-Z]\.\s?)+", parts[0]) else parts[0]
+
+
+def author_surnames(s: pd.Series, *, limit: int = 8) -> pd.Series:
+    """The first ``limit`` authors' family names, folded, joined by spaces ('' when none)."""
+    folded = _strings(s).map(lambda text: " ".join(
+        _surname(a) for a in _AUTHOR_SPLIT.split(text)[:limit] if a.strip()))
+    out = _fold(folded).str.replace(r"[^a-z ]+", "", regex=True)
+    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "der", "la", "le", "et", "und"}
+
+
+def normalise_journal(s: pd.Series) -> pd.Series:
+    """Journal names as lowercase words without punctuation or filler words ('of', 'the');
+    the names of a journal known in several languages ("Ai zheng = Chinese journal of
+    cancer") stay apart, joined by ' = '."""
+    t = _fold(_strings(s)).str.replace("&", " and ", regex=False).str.replace(r"['’`]", "", regex=True)
+    t = t.str.replace(r"\s=\s", "\x1f", regex=True).str.replace(r"[^\w\x1f]+|_", " ", regex=True)
+    return t.map(lambda x: " = ".join(filter(None, (
+        " ".join(w for w in part.split() if w not in _JOURNAL_STOP) for part in x.split("\x1f")))))
+
+
+def first_page(s: pd.Series) -> pd.Series:
+    """The first page as written ('e8' of 'e8-e9', '1297' of '1297-306'); '' when none."""
+    t = _strings(s).str.lower().str.strip()
+    return t.str.extract(r"^\s*(?:pp?\.?\s*)?([a-z]{0,3}\d+[a-z]?)", expand=False).fillna("").str.lstrip("0")
+
+
+def volume_number(s: pd.Series) -> pd.Series:
+    """The volume's leading number ('' when none): '20' of '20 (Suppl 1)'."""
+    return _strings(s).str.extract(r"^\s*(\d+)", expand=False).fillna("").str.lstrip("0")
+
+
+def normalise_doi(s: pd.Series) -> pd.Series:
+    """Lowercase DOIs without resolver prefixes, whitespace or trailing punctuation."""
+    t = _strings(s).str.lower().str.replace(r"\s+", "", regex=True)
+    t = t.str.replace(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)", "", regex=True)
+    t = t.str.rstrip(".,;")
+    return t.where(t.str.startswith("10."), "")
+
+
+def normalise_pmid(s: pd.Series) -> pd.Series:
+    """PMIDs as digit strings without leading zeros ('' when none)."""
+    t = _strings(s).str.extract(r"^\s*(?:pmid:?\s*)?0*(\d{1,9})(?:\.0)?\s*$", flags=re.I, expand=False)
+    return t.fillna("")
+
+
+def year_number(s: pd.Series) -> pd.Series:
+    """The first plausible four-digit year as a float (NaN when none)."""
+    years = _strings(s).str.extract(r"(1[5-9]\d\d|20\d\d)", expand=False)
+    return pd.to_numeric(years, errors="coerce").astype(float)
+
+
