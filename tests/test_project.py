@@ -108,7 +108,9 @@ def test_rank_scores_are_probabilities_in_queue_order_and_cold_start_follows_cri
         pool = load_pool(s)
     text = (pool.records["title"] + " " + pool.records["abstract"]).str.lower()
     top = (ranked["title"].head(30).str.lower().str.contains("peer")).mean()
-    assert top > text.str.contains("peer").mean() + 0.2  # criteria order the queue before any include
+    # criteria order the queue before any include (margin 0.15: since de-duplication keeps records
+    # with different DOIs apart, the demo pool holds 100 more records, more of them about peers)
+    assert top > text.str.contains("peer").mean() + 0.15
 
 
 def test_rank_new_imports_first_and_ranks_only_new_records_using_decisions(project):
