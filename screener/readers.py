@@ -9,11 +9,13 @@ Bad input always becomes a one-line ``DataError`` naming the file.
 from __future__ import annotations
 
 import codecs
-import itertools
+import csv
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import rispy
 
@@ -21,23 +23,33 @@ from screener.errors import DataError
 
 RECORD_COLUMNS = [
     "record_id", "title", "abstract", "keywords", "authors",
-    "year", "doi", "pmid", "journal", "source",
+    "year", "doi", "pmid", "journal", "volume", "pages", "source_ids", "source",
 ]
 TEXT_COLUMNS = [c for c in RECORD_COLUMNS if c != "year"]
+
 
 # Canonical column ← accepted header names; compared after ``_header_key``.
 ALIASES: dict[str, list[str]] = {
     "record_id": ["record_id", "id", "key", "covidence #", "covidence number", "ref id",
                   "reference id", "record number", "rec number"],
-    "title": ["title", "ti", "primary_title", "article title", "document title"],
+    "title": ["title", "ti", "primary_title", "article title", "document title", "item title",
+              "publication title en"],
     "abstract": ["abstract", "ab", "notes_abstract", "abstract note"],
-    "keywords": ["keywords", "author keywords", "kw", "manual tags", "index keywords", "de"],
-    "authors": ["authors", "author", "au", "author full names"],
-    "year": ["year", "publication year", "py", "date", "publication date"],
-    "doi": ["doi", "do", "di"],
-    "pmid": ["pmid", "pubmed id", "pm"],
+    "keywords": ["keywords", "author keywords", "kw", "manual tags", "index keywords", "de",
+                 "author keywords (de)", "ieee terms", "mesh terms", "emtree drug index terms"],
+    "authors": ["authors", "author", "au", "author full names", "author names", "author/s",
+                "author(s)", "authors full names", "author name"],
+    "year": ["year", "publication year", "py", "date", "publication date", "published year",
+             "year published", "date published"],
+    "doi": ["doi", "do", "di", "item doi", "doi link", "digital object identifier"],
+    "pmid": ["pmid", "pubmed id", "pm", "medline pmid", "pubmed"],
     "journal": ["journal", "source title", "publication title", "t2", "so",
-                "secondary_title", "journal_name"],
+                "secondary_title", "journal_name", "journal title", "source/publisher",
+                "journal/book"],
+    "volume": ["volume", "vl", "vol"],
+    "pages": ["pages", "page", "page numbers", "pagination", "page range"],
+    "source_ids": ["source_ids", "source ids", "eid", "ut", "ut (unique wos id)", "accession number", "embase accession number",
+                   "lens id", "pmcid", "pmc id", "wos id", "unique wos id", "article number"],
     "label_included": ["label_included", "included", "label", "include", "final_included",
                        "asreview label", "inclusion"],
 }
@@ -84,6 +96,28 @@ def _decodes(path: Path, enc: str) -> bool:
     return True
 
 
+_UTF8_PAIR = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2\x80[\x90-\xbf]")
+
+
+def _refuse_mixed_utf8(path: Path) -> None:
+    """A file that is not UTF-8 yet holds UTF-8 letters (é as C3 A9) mixes two encodings:
+    read either way, some of its text would be garbled."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = number, exc.start
+                break
+        else:
+            return
+        handle.seek(0)
+        data = handle.read()
+    if _UTF8_PAIR.search(data):
+        raise _fail(path, f"mixes UTF-8 with another encoding (line {bad[0]}, byte {bad[1] + 1} is "
+                          "not UTF-8, other lines are); re-save the whole file as UTF-8")
+
+
 def _encoding(path: Path) -> str:
     """The encoding of a text file: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252/Latin-1."""
     with path.open("rb") as handle:
@@ -97,6 +131,8 @@ def _encoding(path: Path) -> str:
                           "export it as CSV, RIS or MEDLINE")
     else:
         candidates = ["utf-8-sig", "cp1252", "latin-1"]
+        if not _decodes(path, "utf-8-sig"):
+            _refuse_mixed_utf8(path)
     for enc in candidates:
         if not _decodes(path, enc):
             continue
@@ -143,8 +179,9 @@ def _read_delimited(path: Path, allowed: str) -> pd.DataFrame:
         seen.append(name)
         return _header_key(name) in _WANTED_KEYS or str(name).lower().startswith("label_")
 
+    _check_field_counts(path, enc, sep)
     try:
-        table = pd.read_csv(path, sep=sep, encoding=enc, dtype=str, usecols=wanted,
+        table = pd.read_csv(path, sep=sep, encoding=enc, dtype=str, usecols=wanted, index_col=False,
                             keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise _fail(path, "is empty; export the records again") from None
@@ -153,6 +190,25 @@ def _read_delimited(path: Path, allowed: str) -> pd.DataFrame:
                           "check quoting or re-export it") from None
     table.attrs["all_columns"] = seen
     return table
+
+
+def _check_field_counts(path: Path, enc: str, sep: str) -> None:
+    """A row with more (non-empty) fields than the header would shift its columns: refused."""
+    csv.field_size_limit(1 << 30)
+    with path.open(encoding=enc, newline="") as handle:
+        rows = csv.reader(handle, delimiter=sep)
+        try:
+            header = next(rows, None)
+            if header is None:
+                return
+            width = len(header)
+            for row in rows:
+                if len(row) > width and any(field.strip() for field in row[width:]):
+                    raise _fail(path, f"line {rows.line_num}: {len(row)} fields but the header has "
+                                      f"{width}; a value holds an unquoted '{sep}' or the header lost "
+                                      "a column, fix the line or re-export it")
+        except csv.Error as exc:
+            raise _fail(path, f"line {rows.line_num}: {exc}; check quoting or re-export it") from None
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -194,7 +250,12 @@ RIS_FIELDS: dict[str, list[str]] = {
                 "alternate_title2", "publication_name"],
     "pmid": ["pubmed_id"],
     "record_id": ["id", "accession_number"],
+    "volume": ["volume"],
+    "pages": ["start_page", "beginning_page"],
 }
+# Where RIS writers put a DOI when DO is not used (EBSCOhost: L3; others: M3, N1, UR).
+_RIS_DOI_FALLBACK = ["l3_links", "type_of_work", "urls", "notes"]
+_DOI_ANYWHERE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>;]+)", re.IGNORECASE)
 _PMID = re.compile(r"^\s*(?:pmid:?\s*)?(\d{1,9})\s*$", re.IGNORECASE)
 _PMID_IN_NOTE = re.compile(r"PMID:?\s*(\d{1,9})", re.IGNORECASE)
 _DOI_IN_URL = re.compile(r"doi\.org/(10\.\S+)", re.IGNORECASE)
@@ -223,8 +284,18 @@ def _ris_record(entry: dict) -> dict[str, str]:
             row["pmid"] = match.group(1)
         elif match := _PMID_IN_NOTE.search(_text(entry.get("notes"))):
             row["pmid"] = match.group(1)
-    if not row["doi"] and (match := _DOI_IN_URL.search(_text(entry.get("urls")))):
-        row["doi"] = match.group(1)
+    if not row["doi"]:
+        for key in _RIS_DOI_FALLBACK:
+            if match := _DOI_ANYWHERE.search(_text(entry.get(key))):
+                row["doi"] = match.group(1).rstrip(".,")
+                break
+    end = _text(entry.get("end_page") or entry.get("ending_page"))
+    if row["pages"] and end and end != row["pages"]:
+        row["pages"] = f"{row['pages']}-{end}"
+    ids = [_text(entry.get(k)) for k in ("accession_number", "id")]
+    database = _text(entry.get("name_of_database"))
+    row["source_ids"] = "; ".join(dict.fromkeys(
+        f"{database}:{v}" if database and k == 0 else v for k, v in enumerate(ids) if v))
     return row
 
 
@@ -238,18 +309,80 @@ def _asreview_label(entry: dict) -> str:
     return ""
 
 
+def _check_ends(path: Path, enc: str, start: str, end: str) -> None:
+    """Every record that starts (``start`` tag) ends (``end`` tag): a cut file is refused."""
+    starts = ends = 0
+    start_re, end_re = re.compile(rf"^\ufeff?{start}(?:  -| |$)"), re.compile(rf"^{end}(?:  -| |$)")
+    for number, line in enumerate(_lines(path, enc), 1):
+        if start_re.match(line):
+            if starts > ends:
+                raise _fail(path, f"line {number}: a record starts before the previous one has its "
+                                  f"{end} line; the file is malformed, re-export it")
+            starts += 1
+        elif end_re.match(line):
+            ends += 1
+    if starts > ends:
+        raise _fail(path, f"the last record has no {end} line; the file looks truncated, re-export it")
+
+
+_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: ?(.*))?$")
+
+
+def ris_pairs(path: Path, enc: str) -> list[list[list[str]]]:
+    """Every RIS record as its original ``[tag, value]`` pairs (continuation lines joined),
+    checked: a record without its ER line (a cut or malformed file) is refused."""
+    entries: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
+    for number, line in enumerate(_lines(path, enc), 1):
+        match = _RIS_TAG.match(line.lstrip("\ufeff"))
+        if match is None:
+            if current and line.strip():
+                current[-1][1] += " " + line.strip()
+            continue
+        tag, value = match.group(1), (match.group(2) or "").strip()
+        if tag == "TY":
+            if current is not None:
+                raise _fail(path, f"line {number}: a record starts before the previous one has its "
+                                  "ER line; the file is malformed, re-export it")
+            current = [[tag, value]]
+        elif tag == "ER":
+            if current is not None:
+                entries.append(current)
+            current = None
+        elif current is not None:
+            current.append([tag, value])
+    if current is not None:
+        raise _fail(path, "the last record has no ER line; the file looks truncated, re-export it")
+    return entries
+
+
 def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> pd.DataFrame:
     enc = _encoding(path)
-    # A closing tag appended for files whose last record lacks one; harmless otherwise.
-    lines = itertools.chain(_lines(path, enc), [implementation.END_TAG + "  - "])
+    raw = None
+    if implementation is rispy.RisParser:
+        raw = ris_pairs(path, enc)
+        mapping = {**rispy.RisParser.DEFAULT_MAPPING, "L3": "l3_links"}
+    else:
+        _check_ends(path, enc, "PT", "ER")
+        mapping = None
+    lines = _lines(path, enc)
     try:
-        entries = implementation(skip_unknown_tags=True).parse_lines(lines)
+        entries = implementation(skip_unknown_tags=True, mapping=mapping).parse_lines(lines)
     except Exception as exc:  # rispy has no error type of its own for malformed input
         raise _fail(path, f"is malformed ({_first_line(exc)}); re-export it") from None
     if not entries:
         raise _fail(path, f"contains no {implementation.START_TAG} records; "
                           "check that it is a RIS/Web of Science export")
-    return _incidental_ids(pd.DataFrame([_ris_record(e) for e in entries], dtype=str))
+    table = _incidental_ids(pd.DataFrame([_ris_record(e) for e in entries], dtype=str))
+    if raw is not None and len(raw) == len(table):
+        _keep_raw(table, "ris", raw)
+    return table
+
+
+def _keep_raw(table: pd.DataFrame, fmt: str, entries: list) -> None:
+    """The original fields of each row (JSON), for export: ``attrs['raw_format']``, ``attrs['raw']``."""
+    table.attrs["raw_format"] = fmt
+    table.attrs["raw"] = [json.dumps(e, ensure_ascii=False) for e in entries]
 
 
 def read_ris(path: Path) -> pd.DataFrame:
@@ -307,24 +440,151 @@ def _medline_record(entry: dict[str, list[str]]) -> dict[str, str]:
         "year": first("DP", "DEP", "DA"),
         "journal": first("JT", "TA"),
         "doi": dois[0] if dois else "",
+        "volume": first("VI"),
+        "pages": first("PG"),
+        "source_ids": "; ".join(f"{tag}:{v}" for tag in ("PMC", "MID") for v in entry.get(tag, [])),
     }
 
 
 def read_medline(path: Path) -> pd.DataFrame:
     """PubMed MEDLINE / .nbib export (tag parser; PMID starts a record)."""
     enc = _encoding(path)
-    rows = [_medline_record(e) for e in _medline_entries(_lines(path, enc)) if "PMID" in e
-            or "TI" in e]
+    entries = [e for e in _medline_entries(_lines(path, enc)) if "PMID" in e or "TI" in e]
+    # PubMed writes SO (the citation) last: a final record without it was cut off.
+    if len(entries) > 1 and "SO" not in entries[-1] and all("SO" in e for e in entries[:-1]):
+        raise _fail(path, "the last record stops before its SO line; the file looks truncated, "
+                          "export it from PubMed again")
+    rows = [_medline_record(e) for e in entries]
     if not rows:
         raise _fail(path, "contains no MEDLINE records (no 'PMID- ' lines); "
                           "export from PubMed with 'Format: PubMed'")
+    table = _incidental_ids(pd.DataFrame(rows, dtype=str))
+    _keep_raw(table, "medline", entries)
+    return table
+
+
+# --- BibTeX, EndNote XML, EndNote tagged ---------------------------------------------------
+
+# Canonical field ← BibTeX field names (Scopus, WoS, Mendeley, Zotero, JabRef), first non-empty wins.
+BIBTEX_FIELDS: dict[str, list[str]] = {
+    "title": ["title"], "abstract": ["abstract"], "keywords": ["keywords", "author_keywords", "mesh"],
+    "authors": ["author", "editor"], "year": ["year", "date"], "doi": ["doi"], "pmid": ["pmid"],
+    "journal": ["journal", "journaltitle", "booktitle", "publisher"], "volume": ["volume"],
+    "pages": ["pages"],
+}
+_BIBTEX_IDS = ["unique-id", "eid", "pmcid", "isi", "accession-number", "art_number", "wos-id"]
+
+
+def read_bibtex(path: Path) -> pd.DataFrame:
+    """BibTeX export (Scopus, Web of Science, Mendeley, Zotero), LaTeX accents decoded."""
+    import bibtexparser
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    enc = _encoding(path)
+    text = path.read_text(encoding=enc)
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        raise _fail(path, f"line {block.start_line + 1}: a BibTeX entry cannot be parsed "
+                          f"({_first_line(block.error) if hasattr(block, 'error') else 'cut off'}); "
+                          "the file looks truncated or malformed, re-export it")
+    rows = []
+    for entry in library.entries:
+        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
+        row = {canon: next((fields[k] for k in keys if fields.get(k, "").strip()), "")
+               for canon, keys in BIBTEX_FIELDS.items()}
+        row["authors"] = "; ".join(a.strip() for a in re.split(r"\s+and\s+", row["authors"]) if a.strip())
+        row["title"] = re.sub(r"[{}]", "", row["title"])
+        row["pages"] = row["pages"].replace("–", "-").replace("--", "-")
+        row["record_id"] = entry.key
+        row["source_ids"] = "; ".join(fields[k] for k in _BIBTEX_IDS if fields.get(k, "").strip())
+        rows.append(row)
+    if not rows:
+        raise _fail(path, "contains no BibTeX entries (no '@article{...}' blocks); check the export")
     return _incidental_ids(pd.DataFrame(rows, dtype=str))
+
+
+def _xml_text(node) -> str:
+    return " ".join("".join(node.itertext()).split()) if node is not None else ""
+
+
+def read_endnote_xml(path: Path) -> pd.DataFrame:
+    """EndNote XML export (File > Export > XML, EndNote 8 onwards)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise _fail(path, f"is not well-formed XML ({exc}); the file looks truncated or damaged, "
+                          "export it from EndNote again") from None
+    rows = []
+    for rec in root.iter("record"):
+        def text(xpath: str, rec=rec) -> str:
+            return _xml_text(rec.find(xpath))
+
+        def texts(xpath: str, rec=rec) -> list[str]:
+            return [t for t in (_xml_text(n) for n in rec.findall(xpath)) if t]
+
+        ids = [f"{text('remote-database-name') or 'accession'}:{text('accession-num')}"
+               if text("accession-num") else "", text("rec-number")]
+        rows.append({
+            "record_id": text("rec-number"),
+            "title": text("titles/title"),
+            "abstract": text("abstract"),
+            "keywords": "; ".join(texts("keywords/keyword")),
+            "authors": "; ".join(texts("contributors/authors/author")),
+            "year": text("dates/year"),
+            "doi": text("electronic-resource-num"),
+            "pmid": "",
+            "journal": text("periodical/full-title") or text("titles/secondary-title")
+                       or text("periodical/abbr-1"),
+            "volume": text("volume"),
+            "pages": text("pages"),
+            "source_ids": "; ".join(i for i in ids[:1] if i),
+            "notes": text("notes"),
+        })
+    if not rows:
+        raise _fail(path, "contains no EndNote <record> elements; export the library as EndNote XML")
+    table = pd.DataFrame(rows, dtype=str)
+    pmid = table["source_ids"].str.extract(r"(?i)(?:medline|pubmed)[^:]*:(\d{1,9})\b", expand=False)
+    table["pmid"] = pmid.fillna(table["notes"].str.extract(_PMID_IN_NOTE, expand=False)).fillna("")
+    return _incidental_ids(table.drop(columns="notes"))
+
+
+# EndNote tagged ("Refer"/.end/.enw): %0 starts a record; one tag per line.
+_REFER_FIELDS = {"%T": "title", "%X": "abstract", "%K": "keywords", "%A": "authors", "%D": "year",
+                 "%R": "doi", "%J": "journal", "%B": "journal", "%V": "volume", "%P": "pages",
+                 "%M": "source_ids", "%F": "record_id"}
+
+
+def read_endnote_tagged(path: Path) -> pd.DataFrame:
+    """EndNote tagged export (.enw, .end, Refer): ``%0`` starts each record."""
+    enc = _encoding(path)
+    rows: list[dict[str, list[str]]] = []
+    last = None
+    for line in _lines(path, enc):
+        tag = line[:2]
+        if tag == "%0":
+            rows.append({})
+            last = None
+        elif re.match(r"^%[A-Z0-9@!#$&()*+^~>|?\]\[]\s", line) and rows:
+            last = _REFER_FIELDS.get(tag)
+            if last:
+                rows[-1].setdefault(last, []).append(line[3:].strip())
+        elif line.strip() and rows and last:
+            rows[-1][last][-1] += " " + line.strip()
+    if not rows:
+        raise _fail(path, "contains no EndNote tagged records (no '%0 ' lines); check the export")
+    joined = [{k: ("; " if k in ("authors", "keywords", "source_ids") else " ").join(v)
+               if k not in ("journal", "record_id", "year", "doi") else v[0] for k, v in r.items()}
+              for r in rows]
+    return _incidental_ids(pd.DataFrame(joined, dtype=str).fillna(""))
 
 
 # --- sniffing and registry -----------------------------------------------------------------
 
-def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
-    """The reader for a file whose extension does not say (e.g. ``.txt``), chosen by content."""
+def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
+    """The reader a text file's content asks for, or None when the content does not say."""
     head = _head(path, _encoding(path))
     if any(re.match(r"^TY  -", ln) for ln in head):
         return read_ris
@@ -332,6 +592,23 @@ def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
         return read_medline
     if head and re.match(r"^(FN|PT|VR) ", head[0]):
         return read_wos
+    if head and head[0].lstrip().startswith("<") and any("<record" in ln for ln in head[:10]):
+        return read_endnote_xml
+    if any(re.match(r"^\s*@(article|inproceedings|book|incollection|misc|phdthesis|techreport|"
+                    r"conference|inbook|unpublished|mastersthesis|online|report)\s*[{(]", ln, re.I)
+           for ln in head):
+        return read_bibtex
+    if head and head[0].startswith("%0 "):
+        return read_endnote_tagged
+    return None
+
+
+def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
+    """The reader for a file whose extension does not say (e.g. ``.txt``), chosen by content."""
+    found = detect_format(path)
+    if found is not None:
+        return found
+    head = _head(path, _encoding(path), 1)
     return read_tsv if head and "\t" in head[0] else read_csv
 
 
@@ -346,6 +623,12 @@ READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".nbib": read_medline,
     ".medline": read_medline,
     ".ciw": read_wos,
+    ".isi": read_wos,
+    ".bib": read_bibtex,
+    ".bibtex": read_bibtex,
+    ".xml": read_endnote_xml,
+    ".enw": read_endnote_tagged,
+    ".end": read_endnote_tagged,
 }
 
 
@@ -405,6 +688,16 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     for canon in TEXT_COLUMNS:
         col = found.get(canon)
         out[canon] = _clean_text(raw[col].reset_index(drop=True)) if col is not None else ""
+    # Identifier columns of database CSVs (EID, UT, Lens ID...) kept as "name:value; ...".
+    id_columns = list(dict.fromkeys(keys[k] for k in _ALIAS_KEYS["source_ids"] if k in keys))
+    named = [c for c in id_columns if _header_key(c) not in ("sourceids",)]
+    if named:
+        parts = []
+        for c in id_columns:
+            values = _clean_text(raw[c].reset_index(drop=True))
+            prefix = "" if c not in named else " ".join(str(c).split()) + ":"
+            parts.append((prefix + values).where(values != "", ""))
+        out["source_ids"] = pd.concat(parts, axis=1).apply(lambda r: "; ".join(v for v in r if v), axis=1)
     out["doi"] = normalise_doi(out["doi"])
     out["pmid"] = out["pmid"].str.extract(r"^(?:pmid:?\s*)?(\d{1,9})(?:\.0)?$", flags=re.I,
                                           expand=False).fillna("")
@@ -412,6 +705,9 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
                    if found["year"] is not None else pd.Series(pd.NA, index=out.index, dtype="Int64"))
     id_column = None if raw.attrs.get("incidental_ids") else found["record_id"]
     out["record_id"] = _record_ids(out["record_id"], path, id_column)
+    # A row with nothing in any column read (",,,," lines): skipped and counted, not a record.
+    blank = (raw.astype("object").where(raw.notna(), "").astype(str).apply(lambda c: c.str.strip())
+             == "").all(axis=1).to_numpy() if len(raw.columns) else np.zeros(len(raw), dtype=bool)
     out["source"] = source
     out = out[RECORD_COLUMNS]
     labels = {"label_included": found["label_included"]}
@@ -426,6 +722,14 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
             out[name] = normalise_labels(raw[col].reset_index(drop=True).rename(col)).values
         except DataError as exc:
             raise _fail(path, str(exc)) from None
+    if blank.all():
+        raise _fail(path, f"has {len(out)} row(s) but every one is blank; export the records again")
+    raw_entries = raw.attrs.get("raw")
+    out = out[~blank].reset_index(drop=True)
+    out.attrs["blank_rows"] = int(blank.sum())  # skipped, reported by the caller
+    if raw_entries is not None:
+        out.attrs["raw_format"] = raw.attrs["raw_format"]
+        out.attrs["raw"] = [r for r, b in zip(raw_entries, blank) if not b]
     return out
 
 
@@ -469,6 +773,8 @@ def read_file(path: str | Path, *, source: str | None = None) -> pd.DataFrame:
         reader = read_xlsx  # a workbook whatever its name says
     elif reader is sniff_format:
         reader = sniff_format(path)
+    elif reader is not read_xlsx:
+        reader = detect_format(path) or reader  # a MEDLINE file saved as .ris is read as MEDLINE
     try:
         table = reader(path)
     except OSError as exc:

@@ -52,7 +52,7 @@ def test_import_counts_add_up_and_duplicates_link_to_kept_records(project):
 def test_importing_the_same_file_twice_adds_nothing(project):
     before = _count(project)[0]
     summary = import_files(project, [DEMO / "ebscohost.ris"])
-    assert summary.totals == {"read": 805, "added": 0, "merged": 0, "skipped": 805}
+    assert summary.totals == {"read": 805, "added": 0, "merged": 0, "skipped": 805, "blank": 0}
     assert _count(project)[0] == before
 
 

@@ -168,8 +168,17 @@ def test_ris_ebsco_style(tmp_path):
     assert row["journal"] == "Haemophilia"
 
 
-def test_ris_scopus_style_and_missing_final_er(tmp_path):
-    df = read_file(write(tmp_path, "scopus.ris", SCOPUS_RIS))
+def test_ris_missing_er_lines_are_refused_as_truncated(tmp_path):
+    # read and import share this check: a cut file is refused, never read short
+    with pytest.raises(DataError, match="last record has no ER line; the file looks truncated"):
+        read_file(write(tmp_path, "scopus.ris", SCOPUS_RIS))
+    no_er = "".join(f"TY  - JOUR\nTI  - Record {k}\n" for k in range(10))
+    with pytest.raises(DataError, match="line 3: a record starts before the previous one has its ER"):
+        read_file(write(tmp_path, "no_er.ris", no_er))
+
+
+def test_ris_scopus_style(tmp_path):
+    df = read_file(write(tmp_path, "scopus.ris", SCOPUS_RIS + "ER  - \n"))
     assert len(df) == 2
     assert df["journal"].tolist() == ["Behavioural Brain Research", ""]
     assert df["pmid"].tolist() == ["25555555", ""]
@@ -417,7 +426,7 @@ def test_error_corrupt_xlsx(tmp_path):
 
 
 def test_error_unsupported_extension(tmp_path):
-    assert_one_line_error(write(tmp_path, "refs.bib", "@article{x}"), "unsupported file type")
+    assert_one_line_error(write(tmp_path, "refs.pdf", "%PDF-1.4"), "unsupported file type")
 
 
 def test_error_repeated_ids(tmp_path):

@@ -28,6 +28,19 @@ MEDLINE = ("PMID- 1\nTI  - Étude première\n      suite\nAB  - Résumé.\nFAU -
 WOS = ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Müller, A\nTI Étude\n   première\n"
        "AB Résumé\nPY 2019\nUT WOS:1\nER\n\nEF\n")
 
+BIBTEX = ("@article{muller2019,\n  title = {{\\'E}tude premi{\\`e}re},\n  author = {M{\\\"u}ller, Anna and Smith, J.},\n"
+          "  year = {2019},\n  journal = {J Test},\n  doi = {10.1/a},\n  abstract = {R\\'esum\\'e}\n}\n"
+          "@inproceedings{second, title={Second}, year={2020}, booktitle={Proc}}\n")
+ENDNOTE_XML = ('<?xml version="1.0" encoding="UTF-8"?><xml><records>'
+               "<record><rec-number>1</rec-number><titles><title><style>Étude première</style></title>"
+               "<secondary-title>J Test</secondary-title></titles><contributors><authors><author>Müller, A"
+               "</author></authors></contributors><dates><year>2019</year></dates>"
+               "<electronic-resource-num>10.1/a</electronic-resource-num><abstract>Résumé</abstract></record>"
+               "<record><rec-number>2</rec-number><titles><title>Second</title></titles></record>"
+               "</records></xml>")
+ENDNOTE_TAGGED = ("%0 Journal Article\n%T Étude première\n%A Müller, Anna\n%D 2019\n%J J Test\n"
+                  "%R 10.1/a\n%X Résumé\n\n%0 Journal Article\n%T Second\n%D 2020\n")
+
 
 def _xlsx() -> bytes:
     buffer = io.BytesIO()
@@ -44,6 +57,12 @@ SEEDS: dict[str, bytes] = {
     ".medline": MEDLINE.encode(),
     ".ciw": WOS.encode(),
     ".tab": CSV.replace(",", "\t").encode(),
+    ".isi": WOS.encode(),
+    ".bib": BIBTEX.encode(),
+    ".bibtex": BIBTEX.encode(),
+    ".xml": ENDNOTE_XML.encode(),
+    ".enw": ENDNOTE_TAGGED.encode(),
+    ".end": ENDNOTE_TAGGED.encode(),
 }
 SEEDS[".xlsx"] = SEEDS[".xlsm"] = _xlsx()
 # SCREENER_FUZZ_EXAMPLES raises the count for a long local run; CI keeps it quick.

@@ -30,12 +30,14 @@ def init_cmd(
 
 
 def _import_table(summary) -> Table:
-    table = Table("file", "read", "added", "merged (duplicates)", "skipped (already there)")
+    table = Table("file", "read", "added", "merged (duplicates)", "skipped (already there)",
+                  "blank rows skipped")
     for row in summary.files.itertuples(index=False):
-        table.add_row(row.file, str(row.read), str(row.added), str(row.merged), str(row.skipped))
+        table.add_row(row.file, str(row.read), str(row.added), str(row.merged), str(row.skipped),
+                      str(getattr(row, "blank", 0)))
     t = summary.totals
     table.add_row("total", str(t["read"]), str(t["added"]), str(t["merged"]), str(t["skipped"]),
-                  style="bold")
+                  str(t["blank"]), style="bold")
     return table
 
 

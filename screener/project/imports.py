@@ -7,8 +7,6 @@ with each record for export. Nothing here prints.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,57 +26,6 @@ def _quiet(_: str) -> None:
     pass
 
 
-_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: ?(.*))?$")
-
-
-def _ris_raw(path: Path, enc: str) -> list[list[list[str]]]:
-    """Every RIS record as its original ``[tag, value]`` pairs (continuation lines joined).
-
-    Raises ``DataError`` when the last record has no ``ER`` tag: the file was cut off.
-    """
-    entries: list[list[list[str]]] = []
-    current: list[list[str]] | None = None
-    for line in readers._lines(path, enc):
-        match = _RIS_TAG.match(line.lstrip("\ufeff"))
-        if match is None:
-            if current and line.strip():
-                current[-1][1] += " " + line.strip()
-            continue
-        tag, value = match.group(1), (match.group(2) or "").strip()
-        if tag == "TY":
-            if current is not None:
-                raise DataError(f"{path.name}: a record starting '{current[0][1]}' has no ER line "
-                                "before the next TY; the file is malformed, re-export it")
-            current = [[tag, value]]
-        elif tag == "ER":
-            if current is not None:
-                entries.append(current)
-            current = None
-        elif current is not None:
-            current.append([tag, value])
-    if current is not None:
-        raise DataError(f"{path.name}: the last record has no ER line; the file looks truncated, "
-                        "re-export it")
-    return entries
-
-
-def _raw_fields(path: Path, n: int) -> tuple[str | None, list[str | None]]:
-    """The original fields of RIS and MEDLINE records as JSON, aligned with ``read_file``'s rows."""
-    suffix = path.suffix.lower()
-    enc = readers._encoding(path)
-    head = readers._head(path, enc, 5)
-    if suffix == ".ris" or (suffix == ".txt" and any(h.startswith("TY  -") for h in head)):
-        fmt, entries = "ris", _ris_raw(path, enc)
-    elif suffix in (".nbib", ".medline") or (suffix == ".txt" and any(h.startswith("PMID-") for h in head)):
-        fmt = "medline"
-        entries = [e for e in readers._medline_entries(readers._lines(path, enc)) if "PMID" in e or "TI" in e]
-    else:
-        return None, [None] * n
-    if len(entries) != n:  # cannot align with the reader's rows: keep none rather than wrong ones
-        return None, [None] * n
-    return fmt, [json.dumps(e, ensure_ascii=False) for e in entries]
-
-
 def _fingerprints(df: pd.DataFrame) -> list[str]:
     """Content hash of a record as read (its id in the file included): the same file imported again matches."""
     cols = ["source_record_id", *RECORD_FIELDS]
@@ -91,12 +38,13 @@ def _fingerprints(df: pd.DataFrame) -> list[str]:
 class ImportSummary:
     """What an import did, per file and in total."""
 
-    files: pd.DataFrame  # file, read, added, merged, skipped
+    files: pd.DataFrame  # file, read, added, merged, skipped, blank (rows skipped as empty)
     added_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
     @property
     def totals(self) -> dict[str, int]:
-        return {c: int(self.files[c].sum()) for c in ("read", "added", "merged", "skipped")}
+        return {c: int(self.files[c].sum()) if c in self.files else 0
+                for c in ("read", "added", "merged", "skipped", "blank")}
 
 
 def _sha256(path: Path) -> str:
@@ -113,30 +61,34 @@ def import_files(folder: str | Path, paths: Sequence[str | Path], *,
 
     All files are read before anything is written, and everything is written in one
     transaction: a malformed file changes nothing. A record already in the project
-    (same content and file id) is skipped; a duplicate (DOI, PMID, title + year) is
-    stored linked to the kept record of its group (``duplicate_of``) and not screened.
+    (same content and file id) is skipped; a duplicate (``screener.dedup``: the same DOI or
+    PMID, or title, authors, year and journal alike, never two different DOIs) is stored
+    linked to the kept record of its group (``duplicate_of``) and not screened. Blank rows
+    are skipped and counted (``blank``).
     Existing groups are never re-merged, so decisions already made stay where they are.
     """
     if not paths:
         raise DataError("no files given; pass at least one search export")
     with Store.open(folder) as store:
         done = store.imports().drop_duplicates("sha256").set_index("sha256")["n_read"]
-    frames, again = [], []
+    frames, again, blanks = [], [], {}
     for path in map(Path, paths):
         sha = _sha256(path) if path.is_file() else ""
         if sha in done.index:  # byte-identical to an imported file: every record is already there
             again.append({"file": path.name, "read": int(done[sha]), "added": 0, "merged": 0,
-                          "skipped": int(done[sha])})
+                          "skipped": int(done[sha]), "blank": 0})
             continue
         progress(f"reading {path.name}")
-        df = readers.read_file(path)
-        fmt, raw = _raw_fields(path, len(df))
+        df = readers.read_file(path)  # one parse and one set of checks, as 'screener read'
+        fmt, raw = df.attrs.get("raw_format"), df.attrs.get("raw") or [None] * len(df)
+        blank_rows = int(df.attrs.get("blank_rows", 0))
         df = df[readers.RECORD_COLUMNS].rename(columns={"record_id": "source_record_id"})
         df["raw_format"], df["raw"], df["file"] = fmt, raw, path.name
         df["sha256"] = sha
+        blanks[path.name] = blank_rows
         frames.append(df)
     if not frames:
-        return ImportSummary(pd.DataFrame(again, columns=["file", "read", "added", "merged", "skipped"]))
+        return ImportSummary(pd.DataFrame(again, columns=["file", "read", "added", "merged", "skipped", "blank"]))
     new = pd.concat(frames, ignore_index=True)
     new["fingerprint"] = _fingerprints(new)
     store = Store.open(folder)
@@ -146,9 +98,8 @@ def import_files(folder: str | Path, paths: Sequence[str | Path], *,
         skipped = new["fingerprint"].isin(set(existing["fingerprint"])) | new["fingerprint"].duplicated()
         fresh = new[~skipped].reset_index(drop=True)
         fresh["id"] = store.next_record_id() + np.arange(len(fresh))
-        combined = pd.concat([existing[["id", "title", "year", "doi", "pmid", "abstract"]],
-                              fresh[["id", "title", "year", "doi", "pmid", "abstract"]]],
-                             ignore_index=True)
+        compared = ["id", "title", "year", "doi", "pmid", "abstract", "authors", "journal"]
+        combined = pd.concat([existing[compared], fresh[compared]], ignore_index=True)
         groups = duplicate_groups(combined)
         n_old = len(existing)
         roots = existing["duplicate_of"].fillna(existing["id"]).astype("int64")
@@ -169,6 +120,7 @@ def import_files(folder: str | Path, paths: Sequence[str | Path], *,
         summary["read"] = summary.sum(axis=1)
         summary.columns.name = None
         summary = summary.reindex(pd.unique(new["file"])).reset_index()[["file", "read", "added", "merged", "skipped"]]
+        summary["blank"] = summary["file"].map(blanks).fillna(0).astype(int)
         progress("writing records")
         with store.transaction():
             import_ids = {}
