@@ -9,10 +9,12 @@ These functions map each variant to one form so the matcher compares content.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
 import pandas as pd
+from rapidfuzz.utils import default_process
 
 _COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 _MOJIBAKE = (r"[\u00c2\u00c3\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
@@ -50,13 +52,14 @@ _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsi
           "λ": "lambda", "μ": "mu", "µ": "mu", "ω": "omega", "τ": "tau", "θ": "theta",
           "σ": "sigma", "ζ": "zeta", "η": "eta", "π": "pi", "χ": "chi", "ψ": "psi", "ϕ": "phi",
           "φ": "phi", "ν": "nu", "ρ": "rho", "ξ": "xi", "ι": "iota", "ο": "omicron", "υ": "upsilon"}
-_GREEK_RE = re.compile("|".join(_GREEK))
+_GREEK_RE = re.compile("[" + "".join(_GREEK) + "]")
 # British and American spellings of the same word (oesophageal/esophageal, haem/hem...).
 _SPELLING = [
     (r"\boe(?=[a-z])", "e"), (r"(?<=[a-z])ae(?=[a-z])", "e"), (r"\bae(?=[a-z]{3})", "e"),
     (r"isation", "ization"), (r"ise(?=[ds]?\b)", "ize"), (r"yse(?=[ds]?\b)", "yze"),
     (r"(?<=[a-z]{2})our\b", "or"), (r"(?<=[a-z]{2})tre\b", "ter"),
 ]
+
 
 
 def unmojibake(text: str) -> str:
@@ -79,33 +82,39 @@ def _strings(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), "").astype(str)
 
 
-def _fold(t: pd.Series) -> pd.Series:
-    """Mojibake repaired, entities and markup removed, Greek spelled out, accents dropped, lowercase."""
-    garbled = t.str.contains(_MOJIBAKE, regex=True)
-    if garbled.any():
-        t = t.where(~garbled, t[garbled].map(unmojibake))
-    t = t.map(html.unescape) if t.str.contains("&", regex=False).any() else t
-    t = t.str.replace(r"</?[a-zA-Z][^>]{0,20}>(?<!<original>)(?<!<ORIGINAL>)", " ", regex=True)
-    t = t.str.replace(_GREEK_RE, lambda m: f" {_GREEK[m.group(0)]} ", regex=True)
-    t = t.str.normalize("NFKD").str.replace(_COMBINING, "", regex=True)
+def fold(t: pd.Series) -> pd.Series:
+    """Mojibake repaired, entities and markup removed, Greek spelled out, accents dropped, lowercase.
+
+    Each step runs only on the values that need it (most titles are plain ASCII)."""
+    def on(mask: pd.Series, step) -> pd.Series:
+        return t.where(~mask, step(t[mask])) if mask.any() else t
+
+    wide = t.str.contains(r"[^\x00-\x7f]", regex=True)
+    t = on(wide & t.str.contains(_MOJIBAKE, regex=True), lambda x: x.map(unmojibake))
+    t = on(t.str.contains("&", regex=False), lambda x: x.map(html.unescape))
+    t = on(t.str.contains("<", regex=False), lambda x: x.str.replace(
+        r"</?[a-zA-Z][^>]{0,20}>(?<!<original>)(?<!<ORIGINAL>)", " ", regex=True))
+    wide = t.str.contains(r"[^\x00-\x7f]", regex=True)
+    t = on(wide, lambda x: x.str.replace(_GREEK_RE, lambda m: f" {_GREEK[m.group(0)]} ", regex=True)
+           .str.normalize("NFKD").str.replace(_COMBINING, "", regex=True))
     return t.str.lower()
 
 
-def normalise_title(s: pd.Series) -> pd.Series:
+def normalise_title(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Series:
     """Titles compared loosely: database notes, markup, accents, punctuation and spelling
     variants removed; symbols spelled out; lowercase, single spaces."""
-    return _normalise_folded(_fold(_strings(s)))
+    return _normalise_folded(fold(_strings(s)) if folded is None else folded)
 
 
 # Where databases put a second-language title beside the first.
 _TITLE_SPLIT = re.compile(r"\s*<original>\s*|\s*;\s+|\s*=\s+")
 
 
-def title_variants(s: pd.Series) -> pd.Series:
+def title_variants(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Series:
     """The parts of a title that carries an original-language title beside the English one
     ("Utilidad de...; Are antimicrobials useful...", "X. <ORIGINAL> Y"), each normalised;
-    an empty list for a single title."""
-    folded = _fold(_strings(s))
+    an empty list for a single title. ``folded``: the titles already through ``fold``."""
+    folded = fold(_strings(s)) if folded is None else folded
     multi = folded.str.contains(_TITLE_SPLIT, regex=True)
     out = pd.Series([[] for _ in range(len(s))], index=s.index, dtype=object)
     if multi.any():
@@ -117,13 +126,47 @@ def title_variants(s: pd.Series) -> pd.Series:
 
 def _normalise_folded(t: pd.Series) -> pd.Series:
     t = t.str.replace("<original>", " ", regex=False)
-    t = t.str.replace(_NOTES_RE, " ", regex=True)
-    for pattern, word in _SYMBOLS:
-        t = t.str.replace(pattern, word, regex=True)
-    t = t.str.replace(r"[\W_]+", " ", regex=True)
+    # The costly patterns run only on the titles that can hold them.
+    noted = t.str.contains(r"[\[(]|la:", regex=True)
+    if noted.any():
+        t = t.where(~noted, t[noted].str.replace(_NOTES_RE, " ", regex=True))
+    symbolic = t.str.contains(r"[<>≥≤⩾⩽±&%×→]|\+", regex=True)
+    if symbolic.any():
+        sub = t[symbolic]
+        for pattern, word in _SYMBOLS:
+            sub = sub.str.replace(pattern, word, regex=True)
+        t = t.where(~symbolic, sub)
+    return t.map(_clean_words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _respell(word: str) -> str:
     for pattern, repl in _SPELLING:
-        t = t.str.replace(pattern, repl, regex=True)
-    return t.str.replace(r"\s+", " ", regex=True).str.strip()
+        word = re.sub(pattern, repl, word)
+    return word
+
+
+def _clean_words(text: str) -> str:
+    """Punctuation out (rapidfuzz's C ``default_process``), each word in one spelling."""
+    return " ".join(_respell(w) for w in default_process(text).split())
+
+
+def normalise_text(s: pd.Series, *, limit: int = 500) -> pd.Series:
+    """Long text (abstracts) made comparable cheaply: the first ``limit`` characters folded,
+    punctuation removed, single spaces."""
+    return fold(_strings(s).str.slice(0, limit)).map(default_process)
+
+
+def _on_unique(function):
+    """Apply a Series → Series normaliser to each distinct value once (journals and author
+    lists repeat across a search export)."""
+    @functools.wraps(function)
+    def wrapper(s: pd.Series, *args, **kwargs) -> pd.Series:
+        values = _strings(s)
+        codes, uniques = pd.factorize(values)
+        done = function(pd.Series(uniques, dtype=object), *args, **kwargs).to_numpy(dtype=object)
+        return pd.Series(done[codes] if len(codes) else [], index=s.index, dtype=object)
+    return wrapper
 
 
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+|\s*\|\s*|\s*\n\s*")
@@ -143,22 +186,24 @@ def _surname(author: str) -> str:
     return parts[-1] if len(parts) > 1 and re.fullmatch(r"(?:[A-Z]\.\s?)+", parts[0]) else parts[0]
 
 
+@_on_unique
 def author_surnames(s: pd.Series, *, limit: int = 8) -> pd.Series:
     """The first ``limit`` authors' family names, folded, joined by spaces ('' when none)."""
     folded = _strings(s).map(lambda text: " ".join(
         _surname(a) for a in _AUTHOR_SPLIT.split(text)[:limit] if a.strip()))
-    out = _fold(folded).str.replace(r"[^a-z ]+", "", regex=True)
+    out = fold(folded).str.replace(r"[^a-z ]+", "", regex=True)
     return out.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "der", "la", "le", "et", "und"}
 
 
+@_on_unique
 def normalise_journal(s: pd.Series) -> pd.Series:
     """Journal names as lowercase words without punctuation or filler words ('of', 'the');
     the names of a journal known in several languages ("Ai zheng = Chinese journal of
     cancer") stay apart, joined by ' = '."""
-    t = _fold(_strings(s)).str.replace("&", " and ", regex=False).str.replace(r"['’`]", "", regex=True)
+    t = fold(_strings(s)).str.replace("&", " and ", regex=False).str.replace(r"['’`]", "", regex=True)
     t = t.str.replace(r"\s=\s", "\x1f", regex=True).str.replace(r"[^\w\x1f]+|_", " ", regex=True)
     return t.map(lambda x: " = ".join(filter(None, (
         " ".join(w for w in part.split() if w not in _JOURNAL_STOP) for part in x.split("\x1f")))))

@@ -17,8 +17,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from screener.dedup.normalise import (
-    author_surnames, first_page, normalise_doi, normalise_journal, normalise_pmid,
-    normalise_title, title_variants, volume_number, year_number,
+    author_surnames, first_page, fold, normalise_doi, normalise_journal, normalise_pmid,
+    normalise_text, normalise_title, title_variants, volume_number, year_number,
 )
 
 MAX_BLOCK = 100
@@ -41,11 +41,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
             return records[name].reset_index(drop=True)
         return pd.Series("", index=pd.RangeIndex(len(records)), dtype=object)
 
-    title = normalise_title(col("title"))
+    folded = fold(col("title").astype("object").where(col("title").notna(), "").astype(str))
+    title = normalise_title(col("title"), folded=folded)
     doi = normalise_doi(col("doi"))
     journal = normalise_journal(col("journal"))
-    abstract = normalise_title(col("abstract").astype("object").where(col("abstract").notna(), "")
-                               .astype(str).str.slice(0, 1000))
+    abstract = normalise_text(col("abstract"))
     out = pd.DataFrame({
         "title": title,
         "n_words": title.str.count(" ") + (title != ""),
@@ -58,7 +58,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "pmid": normalise_pmid(col("pmid")),
         "abstract": abstract,
     })
-    out["variants"] = title_variants(col("title")).to_numpy()
+    out["variants"] = title_variants(col("title"), folded=folded).to_numpy()
     out["words"] = title.str.findall(r"\b[a-z]{4,}\b").map(frozenset)
     out["numbers"] = title.str.findall(r"\b\w*\d\w*\b").map(frozenset)
     out["first_author"] = out["authors"].str.split(" ", n=1).str[0].fillna("")
