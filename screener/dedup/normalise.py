@@ -13,6 +13,7 @@ import functools
 import html
 import re
 
+import numpy as np
 import pandas as pd
 from rapidfuzz.utils import default_process
 
@@ -119,8 +120,16 @@ def title_variants(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Serie
     out = pd.Series([[] for _ in range(len(s))], index=s.index, dtype=object)
     if multi.any():
         parts = folded[multi].str.split(_TITLE_SPLIT, regex=True).explode()
-        normal = _normalise_folded(parts)
-        out[multi] = normal[normal != ""].groupby(level=0).agg(list).reindex(folded[multi].index)
+        owner = parts.index.to_numpy()
+        normal = _normalise_folded(parts.reset_index(drop=True)).to_numpy(dtype=object)
+        lists: dict = {}
+        for label, part in zip(owner, normal):
+            if part:
+                lists.setdefault(label, []).append(part)
+        values = out.tolist()
+        for pos in np.flatnonzero(multi.to_numpy()):
+            values[pos] = lists.get(folded.index[pos], [])
+        out = pd.Series(values, index=s.index, dtype=object)
     return out.map(lambda v: v if isinstance(v, list) else [])
 
 

@@ -239,6 +239,11 @@ class Store:
             f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             frame.itertuples(index=False, name=None))
 
+    def set_duplicate_of(self, record_ids: list[int], kept_id: int | None) -> None:
+        """Link records to a kept record, or (``None``) make each its own kept record (unmerge)."""
+        self.con.executemany("UPDATE records SET duplicate_of = ? WHERE id = ?",
+                             [(kept_id, int(r)) for r in record_ids])
+
     def imports(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM imports ORDER BY import_id", self.con)
 
