@@ -106,11 +106,12 @@ def rank_cmd(
 ) -> None:
     """Rank unscreened records by the current model (calibrated scores) into a CSV file."""
     from screener.project import rank_project
+    from screener.project.export import escape_cells
 
     ranked, summary = rank_project(review, new=new or [], retrain=retrain, progress=_progress)
     if summary is not None:
         console.print(_import_table(summary))
-    ranked.to_csv(out, index=False)
+    escape_cells(ranked).to_csv(out, index=False)  # a title starting '=' is text, not a formula
     console.print(f"ranked {len(ranked)} records into {out}", highlight=False, soft_wrap=True)
 
 

@@ -36,9 +36,11 @@ def read(
     console.print(f"{len(merged)} duplicate group(s) holding {int(merged['size'].sum())} records "
                   f"(same DOI or PMID, or title, authors, year and venue alike; different DOIs never), "
                   f"{len(report) - len(merged)} pair(s) flagged (preprint or erratum); all records kept in the table.")
+    from screener.project.export import escape_cells
+
     if out:
-        records.assign(duplicate_group=groups).to_csv(out, index=False)
+        escape_cells(records.assign(duplicate_group=groups)).to_csv(out, index=False)
         console.print(f"records written to {out}")
     if duplicates:
-        report.to_csv(duplicates, index=False)
+        escape_cells(report).to_csv(duplicates, index=False)
         console.print(f"duplicate groups written to {duplicates}")
