@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -83,28 +84,46 @@ def _strings(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), "").astype(str)
 
 
+_MOJIBAKE_RE = re.compile(_MOJIBAKE)
+_MARKUP_RE = re.compile(r"</?[a-zA-Z][^>]{0,20}>(?<!<original>)(?<!<ORIGINAL>)")
+_COMBINING_RE = re.compile(_COMBINING)
+_NOTED_RE = re.compile(r"[\[(]|la:")
+_SYMBOL_RES = [(re.compile(p), w) for p, w in _SYMBOLS]
+_SYMBOLIC_RE = re.compile(r"[<>≥≤⩾⩽±&%×→+]")
+_SPELLING_RES = [(re.compile(p), r) for p, r in _SPELLING]
+
+
+def fold_one(text: str) -> str:
+    """One string with mojibake repaired, entities and markup removed, Greek spelled out,
+    accents dropped, lowercase (each step only where the text can need it)."""
+    wide = not text.isascii()
+    if wide and _MOJIBAKE_RE.search(text):
+        text = unmojibake(text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _MARKUP_RE.sub(" ", text)
+    if wide or not text.isascii():
+        text = _GREEK_RE.sub(lambda m: f" {_GREEK[m.group(0)]} ", text)
+        text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+    return text.lower()
+
+
 def fold(t: pd.Series) -> pd.Series:
-    """Mojibake repaired, entities and markup removed, Greek spelled out, accents dropped, lowercase.
+    """``fold_one`` over a Series (each distinct value once)."""
+    return _map_unique(_strings(t), fold_one)
 
-    Each step runs only on the values that need it (most titles are plain ASCII)."""
-    def on(mask: pd.Series, step) -> pd.Series:
-        return t.where(~mask, step(t[mask])) if mask.any() else t
 
-    wide = t.str.contains(r"[^\x00-\x7f]", regex=True)
-    t = on(wide & t.str.contains(_MOJIBAKE, regex=True), lambda x: x.map(unmojibake))
-    t = on(t.str.contains("&", regex=False), lambda x: x.map(html.unescape))
-    t = on(t.str.contains("<", regex=False), lambda x: x.str.replace(
-        r"</?[a-zA-Z][^>]{0,20}>(?<!<original>)(?<!<ORIGINAL>)", " ", regex=True))
-    wide = t.str.contains(r"[^\x00-\x7f]", regex=True)
-    t = on(wide, lambda x: x.str.replace(_GREEK_RE, lambda m: f" {_GREEK[m.group(0)]} ", regex=True)
-           .str.normalize("NFKD").str.replace(_COMBINING, "", regex=True))
-    return t.str.lower()
+def _map_unique(t: pd.Series, function) -> pd.Series:
+    codes, uniques = pd.factorize(t.to_numpy(dtype=object))
+    done = np.array([function(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(done[codes], index=t.index, dtype=object)
 
 
 def normalise_title(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Series:
     """Titles compared loosely: database notes, markup, accents, punctuation and spelling
     variants removed; symbols spelled out; lowercase, single spaces."""
-    return _normalise_folded(fold(_strings(s)) if folded is None else folded)
+    return _map_unique(fold(_strings(s)) if folded is None else folded, _normalise_folded_one)
 
 
 # Where databases put a second-language title beside the first.
@@ -116,54 +135,36 @@ def title_variants(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Serie
     ("Utilidad de...; Are antimicrobials useful...", "X. <ORIGINAL> Y"), each normalised;
     an empty list for a single title. ``folded``: the titles already through ``fold``."""
     folded = fold(_strings(s)) if folded is None else folded
-    multi = folded.str.contains(_TITLE_SPLIT, regex=True)
-    out = pd.Series([[] for _ in range(len(s))], index=s.index, dtype=object)
-    if multi.any():
-        parts = folded[multi].str.split(_TITLE_SPLIT, regex=True).explode()
-        owner = parts.index.to_numpy()
-        normal = _normalise_folded(parts.reset_index(drop=True)).to_numpy(dtype=object)
-        lists: dict = {}
-        for label, part in zip(owner, normal):
-            if part:
-                lists.setdefault(label, []).append(part)
-        values = out.tolist()
-        for pos in np.flatnonzero(multi.to_numpy()):
-            values[pos] = lists.get(folded.index[pos], [])
-        out = pd.Series(values, index=s.index, dtype=object)
-    return out.map(lambda v: v if isinstance(v, list) else [])
+
+    def parts(text: str) -> list[str]:
+        if not _TITLE_SPLIT.search(text):
+            return []
+        return [p for p in (_normalise_folded_one(x) for x in _TITLE_SPLIT.split(text)) if p]
+
+    return pd.Series([parts(t) for t in folded.to_numpy(dtype=object)], index=s.index, dtype=object)
 
 
-def _normalise_folded(t: pd.Series) -> pd.Series:
-    t = t.str.replace("<original>", " ", regex=False)
-    # The costly patterns run only on the titles that can hold them.
-    noted = t.str.contains(r"[\[(]|la:", regex=True)
-    if noted.any():
-        t = t.where(~noted, t[noted].str.replace(_NOTES_RE, " ", regex=True))
-    symbolic = t.str.contains(r"[<>≥≤⩾⩽±&%×→]|\+", regex=True)
-    if symbolic.any():
-        sub = t[symbolic]
-        for pattern, word in _SYMBOLS:
-            sub = sub.str.replace(pattern, word, regex=True)
-        t = t.where(~symbolic, sub)
-    return t.map(_clean_words)
+def _normalise_folded_one(text: str) -> str:
+    text = text.replace("<original>", " ")
+    if _NOTED_RE.search(text):
+        text = _NOTES_RE.sub(" ", text)
+    if _SYMBOLIC_RE.search(text):
+        for pattern, word in _SYMBOL_RES:
+            text = pattern.sub(word, text)
+    return " ".join(_respell(w) for w in default_process(text).split())
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _respell(word: str) -> str:
-    for pattern, repl in _SPELLING:
-        word = re.sub(pattern, repl, word)
+    for pattern, repl in _SPELLING_RES:
+        word = pattern.sub(repl, word)
     return word
-
-
-def _clean_words(text: str) -> str:
-    """Punctuation out (rapidfuzz's C ``default_process``), each word in one spelling."""
-    return " ".join(_respell(w) for w in default_process(text).split())
 
 
 def normalise_text(s: pd.Series, *, limit: int = 500) -> pd.Series:
     """Long text (abstracts) made comparable cheaply: the first ``limit`` characters folded,
     punctuation removed, single spaces."""
-    return fold(_strings(s).str.slice(0, limit)).map(default_process)
+    return _map_unique(_strings(s), lambda x: default_process(fold_one(x[:limit])))
 
 
 def _on_unique(function):
