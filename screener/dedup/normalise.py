@@ -137,7 +137,7 @@ def title_variants(s: pd.Series, *, folded: pd.Series | None = None) -> pd.Serie
     folded = fold(_strings(s)) if folded is None else folded
 
     def parts(text: str) -> list[str]:
-        if not _TITLE_SPLIT.search(text):
+        if not (";" in text or "=" in text or "<original>" in text) or not _TITLE_SPLIT.search(text):
             return []
         return [p for p in (_normalise_folded_one(x) for x in _TITLE_SPLIT.split(text)) if p]
 
@@ -151,7 +151,7 @@ def _normalise_folded_one(text: str) -> str:
     if _SYMBOLIC_RE.search(text):
         for pattern, word in _SYMBOL_RES:
             text = pattern.sub(word, text)
-    return " ".join(_respell(w) for w in default_process(text).split())
+    return " ".join(map(_respell, default_process(text).split()))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -191,18 +191,24 @@ def _surname(author: str) -> str:
     if not parts:
         return ""
     # "Smith JA" (MEDLINE AU, Scopus) keeps the family name first; "John A. Smith" last.
-    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}\.?|(?:[A-Z]\.)+", parts[-1]):
+    if len(parts) > 1 and _INITIALS_AFTER.fullmatch(parts[-1]):
         return " ".join(parts[:-1])
-    return parts[-1] if len(parts) > 1 and re.fullmatch(r"(?:[A-Z]\.\s?)+", parts[0]) else parts[0]
+    return parts[-1] if len(parts) > 1 and _INITIALS_BEFORE.fullmatch(parts[0]) else parts[0]
+
+
+_INITIALS_AFTER = re.compile(r"[A-Z]{1,3}\.?|(?:[A-Z]\.)+")
+_INITIALS_BEFORE = re.compile(r"(?:[A-Z]\.\s?)+")
+_NOT_LETTERS = re.compile(r"[^a-z ]+")
 
 
 @_on_unique
 def author_surnames(s: pd.Series, *, limit: int = 8) -> pd.Series:
     """The first ``limit`` authors' family names, folded, joined by spaces ('' when none)."""
-    folded = _strings(s).map(lambda text: " ".join(
-        _surname(a) for a in _AUTHOR_SPLIT.split(text)[:limit] if a.strip()))
-    out = fold(folded).str.replace(r"[^a-z ]+", "", regex=True)
-    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+    def one(text: str) -> str:
+        names = " ".join(_surname(a) for a in _AUTHOR_SPLIT.split(text, maxsplit=limit)[:limit] if a.strip())
+        return " ".join(_NOT_LETTERS.sub("", fold_one(names)).split())
+
+    return pd.Series([one(t) for t in _strings(s).to_numpy(dtype=object)], index=s.index, dtype=object)
 
 
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "der", "la", "le", "et", "und"}

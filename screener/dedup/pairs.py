@@ -46,9 +46,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     doi = normalise_doi(col("doi"))
     journal = normalise_journal(col("journal"))
     abstract = normalise_text(col("abstract"))
+    titles = title.to_numpy(dtype=object)
+    split = [t.split() for t in titles]
     out = pd.DataFrame({
         "title": title,
-        "n_words": title.str.count(" ") + (title != ""),
+        "n_words": np.fromiter((len(w) for w in split), dtype=np.int64, count=len(split)),
         "authors": author_surnames(col("authors") if "authors" in records else col("author")),
         "year": year_number(col("year")),
         "journal": journal,
@@ -59,9 +61,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "abstract": abstract,
     })
     out["variants"] = title_variants(col("title"), folded=folded).to_numpy()
-    out["words"] = title.str.findall(r"\b[a-z]{4,}\b").map(frozenset)
-    out["numbers"] = title.str.findall(r"\b\w*\d\w*\b").map(frozenset)
-    out["first_author"] = out["authors"].str.split(" ", n=1).str[0].fillna("")
+    out["words"] = [frozenset(w for w in ws if len(w) >= 4 and w.isalpha()) for ws in split]
+    # Normalised titles hold letters and digits only: a word that is not all letters has a digit.
+    out["numbers"] = [frozenset(w for w in ws if not w.isalpha()) for ws in split]
+    out["first_author"] = pd.Series([a.split(" ", 1)[0] for a in out["authors"].to_numpy(dtype=object)],
+                                    index=out.index, dtype=object)
     out["preprint"] = (journal.str.contains(_PREPRINT_JOURNALS, regex=True)
                        | doi.str.startswith(_PREPRINT_DOIS))
     out["notice"] = title.str.contains(_NOTICE, regex=True)
@@ -69,15 +73,16 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _block_keys(p: pd.DataFrame) -> dict[str, pd.Series]:
-    year = p["year"].map(lambda y: "" if np.isnan(y) else str(int(y)))
-    words = p["title"].str.split(" ")
-    long_title = p["n_words"] >= 4
+    year = pd.Series(["" if np.isnan(y) else str(int(y)) for y in p["year"].to_numpy()], index=p.index)
+    words = [t.split() for t in p["title"].to_numpy(dtype=object)]
+    start = pd.Series([" ".join(w[:6]) if len(w) >= 4 else "" for w in words], index=p.index)
+    end = pd.Series([" ".join(w[-6:]) if len(w) >= 8 else "" for w in words], index=p.index)
     return {
         "doi": p["doi"],
         "pmid": p["pmid"],
         "title": p["title"],
-        "title_start": words.map(lambda w: " ".join(w[:6])).where(long_title, ""),
-        "title_end": words.map(lambda w: " ".join(w[-6:])).where(p["n_words"] >= 8, ""),
+        "title_start": start,
+        "title_end": end,
         "author_year": (p["first_author"] + "|" + year).where((p["first_author"] != "") & (year != ""), ""),
         "page_volume": (p["page"] + "|" + p["volume"]).where((p["page"] != "") & (p["volume"] != ""), ""),
         "page_year": (p["page"] + "|" + year).where((p["page"] != "") & (year != ""), ""),
