@@ -236,3 +236,17 @@ def test_shared_pools_marked_duplicates(shared_data):
         unmarked = found.pairs[found.pairs["joined"]]
         unmarked = unmarked[[(i, j) not in set(pairs) for i, j in zip(unmarked["i"], unmarked["j"])]]
         assert (unmarked["title_sim"] >= 0.95).all(), name  # unmarked merges: the same title
+
+
+def test_demo_exports_never_merge_two_dois():
+    """The demo's four exports: every group holds at most one DOI (issue 14: 77 such pairs before)."""
+    from pathlib import Path
+
+    from screener.readers import read_records
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    records = read_records([demo / n for n in ("ebscohost.ris", "pubmed.nbib", "webofscience.csv",
+                                               "update_search.ris")])
+    groups = duplicate_groups(records)
+    dois = records.assign(g=groups.to_numpy())[records["doi"] != ""].groupby("g")["doi"].nunique()
+    assert (dois <= 1).all() and groups.nunique() < len(records)
