@@ -45,7 +45,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     title = normalise_title(col("title"), folded=folded)
     doi = normalise_doi(col("doi"))
     journal = normalise_journal(col("journal"))
-    abstract = normalise_text(col("abstract"))
+    # Abstracts are normalised later, only for the records that are in a candidate pair.
+    abstract = col("abstract").astype("object").where(col("abstract").notna(), "").astype(str)
+    abstract = pd.Series([a[:500] if a.strip() else "" for a in abstract.to_numpy(dtype=object)],
+                         index=abstract.index, dtype=object)
     titles = title.to_numpy(dtype=object)
     split = [t.split() for t in titles]
     out = pd.DataFrame({
@@ -60,7 +63,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "pmid": normalise_pmid(col("pmid")),
         "abstract": abstract,
     })
-    out["variants"] = title_variants(col("title"), folded=folded).to_numpy()
+    out["folded"] = folded.to_numpy(dtype=object)  # second-language titles are split from it later
     out["words"] = [frozenset(w for w in ws if len(w) >= 4 and w.isalpha()) for ws in split]
     # Normalised titles hold letters and digits only: a word that is not all letters has a digit.
     out["numbers"] = [frozenset(w for w in ws if not w.isalpha()) for ws in split]
@@ -153,7 +156,12 @@ def evidence(p: pd.DataFrame, pairs: np.ndarray) -> pd.DataFrame:
                          dtype=bool, count=len(pairs)) & (n_short >= 6)
     title_sim = np.where(prefix, np.maximum(title_sim, 0.95), title_sim)
     # A second-language title beside the English one: the best-matching parts count.
-    vi, vj = p["variants"].to_numpy()[i], p["variants"].to_numpy()[j]
+    rows = np.unique(pairs)
+    folded = p["folded"].to_numpy(dtype=object)
+    variants = np.full(len(p), None, dtype=object)
+    variants[rows] = title_variants(pd.Series(folded[rows], dtype=object),
+                                    folded=pd.Series(folded[rows], dtype=object)).to_numpy()
+    vi, vj = variants[i], variants[j]
     for k in np.flatnonzero([bool(a) or bool(b) for a, b in zip(vi, vj)]):
         left, right = vi[k] or [ti[k]], vj[k] or [tj[k]]
         best = max(fuzz.ratio(a, b) for a in left for b in right) / 100.0
@@ -175,7 +183,10 @@ def evidence(p: pd.DataFrame, pairs: np.ndarray) -> pd.DataFrame:
     abstract_sim = np.full(len(pairs), np.nan)
     if has_abstract.any():
         k = np.flatnonzero(has_abstract)
-        abstract_sim[k] = cpdist(list(bi[k]), list(bj[k]), scorer=fuzz.ratio, workers=1) / 100.0
+        rows = np.unique(np.concatenate([i[k], j[k]]))
+        text = dict(zip(rows, normalise_text(pd.Series(col["abstract"][rows], dtype=object))))
+        left, right = [text[r] for r in i[k]], [text[r] for r in j[k]]
+        abstract_sim[k] = cpdist(left, right, scorer=fuzz.ratio, workers=1) / 100.0
     year = p["year"].to_numpy()
     return pd.DataFrame({
         "i": i, "j": j,
