@@ -3,7 +3,8 @@
 The project is built in a temporary folder from the demo generator (or, with --dataset, a
 shared labelled pool from --data-dir; skipped cleanly where absent). A scripted reviewer
 answers each record with its known label; the model retrains in the background exactly as
-in ``screener screen``. Per key press we time ``Session.handle_key`` (commit + next record)
+in ``screener screen`` (``active.step`` on one learner, warm-started under its fit policy,
+recorded in the row's ``settings``). Per key press we time ``Session.handle_key`` (commit + next record)
 plus rendering the screen to an off-screen rich console. One JSON line per run is appended
 to benchmarks/results/session.jsonl. Target: median under 100 ms.
 
@@ -53,6 +54,12 @@ def pool_file(folder: Path, args) -> tuple[Path, str, Path]:
     return path, "demo generator", ROOT / "data" / "peer_support.criteria.toml"
 
 
+def pool_features_settings() -> dict:
+    from screener.settings import RankerSettings
+
+    return RankerSettings().as_dict()["features"]  # what load_pool builds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
@@ -99,6 +106,7 @@ def main() -> int:
                 console.file.seek(0)
                 console.file.truncate()
             models = len(store.models())
+            settings = {"learner": session.learner.settings(), "features": pool_features_settings()}
             session.close()
     ms = np.array(times) * 1000
     commit = git_commit()
@@ -109,7 +117,7 @@ def main() -> int:
            "key_to_next_ms_median": round(float(np.median(ms)), 2),
            "key_to_next_ms_p90": round(float(np.percentile(ms, 90)), 2),
            "key_to_next_ms_max": round(float(ms.max()), 2),
-           "startup_s": round(startup_s, 2), "import_s": round(import_s, 2),
+           "startup_s": round(startup_s, 2), "import_s": round(import_s, 2), "settings": settings,
            "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                         "pandas": pd.__version__, "commit": commit},
            "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}

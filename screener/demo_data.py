@@ -34,12 +34,13 @@ from screener.demo_phrases import (
     LINKED,
 )
 from screener.errors import ConfigError
+from screener.labels import LABEL_COLUMN
 from screener.seeding import check_random_state
 
 __all__ = ["CATEGORIES", "COLUMNS", "make_demo_pool", "write_demo_files"]
 
 COLUMNS = ["record_id", "title", "abstract", "keywords", "authors", "year", "doi", "pmid",
-           "journal", "label_included", "label_abstract_screening"]
+           "journal", LABEL_COLUMN, "label_abstract_screening"]
 
 # category -> (share of the pool, label_included, label_abstract_screening).
 # "background" takes whatever the others leave.
@@ -160,7 +161,7 @@ def _make_pool(n_records: int, rng: np.random.Generator, *, first_id: int = 1) -
     has_pmid = rng.random(n_records) < 0.72
     jitter = rng.integers(0, 997, n_records)
     df["pmid"] = [f"{24000000 + 1000 * i + j}" if h else "" for i, j, h in zip(ids, jitter, has_pmid)]
-    df["label_included"] = [CATEGORIES[c][1] for c in categories]
+    df[LABEL_COLUMN] = [CATEGORIES[c][1] for c in categories]
     df["label_abstract_screening"] = [CATEGORIES[c][2] for c in categories]
     # A title-only peer record cannot be ruled out from the title: screeners keep some.
     keep = (np.isin(categories, ["peer_quantitative", "peer_non_primary"]) & (df["abstract"] == "")
@@ -322,7 +323,7 @@ def write_demo_files(out_dir: Path, *, n_records: int = 1500, n_update: int = 20
     paths["update"] = _write_text(out_dir / "update_search.ris", "\n".join(
         _ris_entry(r, r["title"], r["doi"], f"demo-eb-{r['record_id']}") for r in update.to_dict("records")))
     paths["update_labels"] = out_dir / "update_search_labels.csv"
-    update[["record_id", "doi", "title", "label_included", "label_abstract_screening"]].to_csv(
+    update[["record_id", "doi", "title", LABEL_COLUMN, "label_abstract_screening"]].to_csv(
         paths["update_labels"], index=False, lineterminator="\n", encoding="utf-8")
     return paths
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import DataError
+from screener.labels import LABEL_COLUMN
 
 COLUMNS = ["rank", "record_id", "label", "is_prior", "score"]
 
@@ -41,7 +42,7 @@ def read_order(
     path: str | Path,
     *,
     data: pd.DataFrame | None = None,
-    label_column: str = "label_included",
+    label_column: str = LABEL_COLUMN,
     prior_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read an order file (screener's or another tool's) into a checked order table.

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from screener.cli._app import app, console
+from screener.labels import LABEL_COLUMN
 from screener.metrics import DEFAULT_METRICS, evaluate_order, parse_metrics
 from screener.orders import read_order
 
@@ -19,7 +20,7 @@ def score_orders(
     orders: list[Path],
     *,
     data: Path | None = None,
-    label_column: str = "label_included",
+    label_column: str = LABEL_COLUMN,
     prior_ids: list[str] | None = None,
     metrics: str | None = None,
 ) -> tuple[list[dict], list]:
@@ -79,7 +80,7 @@ def _table(rows: list[dict], names: list[str], shown: list[str], *, transpose: b
 def metrics_command(
     orders: Annotated[list[Path], typer.Argument(help="Order files (rank,record_id[,label,is_prior,score]).")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Labelled records; labels are taken from it.")] = None,
-    label_column: Annotated[str, typer.Option("--label-column", help="Label column of --data.")] = "label_included",
+    label_column: Annotated[str, typer.Option("--label-column", help="Label column of --data.")] = LABEL_COLUMN,
     prior_ids: Annotated[Optional[str], typer.Option("--prior-ids", help="Comma-separated prior record ids.")] = None,
     metric: Annotated[Optional[str], typer.Option("--metrics", help="Comma-separated metric names, e.g. records@95,loss.")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write recall curves to PATH.png and PATH.svg.")] = None,

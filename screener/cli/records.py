@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from screener.cli._app import app, console
+from screener.labels import LABEL_COLUMN
 
 
 @app.command()
@@ -27,7 +28,7 @@ def read(
     table = Table(title=f"{len(records)} records from {len(files)} file(s)")
     for col in ("source", "records", "with abstract", "labelled"):
         table.add_column(col, justify="left" if col == "source" else "right")
-    label = "label_included" if "label_included" in records.columns else None
+    label = LABEL_COLUMN if LABEL_COLUMN in records.columns else None
     for source, g in records.groupby("source", sort=False):
         table.add_row(str(source), str(len(g)), str(int((g["abstract"] != "").sum())),
                       str(int(g[label].notna().sum())) if label else "-")

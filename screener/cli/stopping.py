@@ -11,6 +11,7 @@ import typer
 from screener.cli._app import app, console, console_err
 from screener.cli.options import parse_seeds
 from screener.errors import ConfigError
+from screener.labels import LABEL_COLUMN
 
 stopping_app = typer.Typer(help="Stopping rules: evaluate them on simulation runs.", no_args_is_help=True)
 app.add_typer(stopping_app, name="stopping")
@@ -35,7 +36,7 @@ def evaluate_command(
     rules: Annotated[str, typer.Option("--rules", help="'all' or rule specs separated by ';' (e.g. knee;n_in_a_row:n=50).")] = "all",
     orders: Annotated[Optional[Path], typer.Option("--orders", help="Order cache: <orders>/<pool>/<label>/seed<k>/order.csv "
                                                    "(default OUT/orders); missing orders are simulated.")] = None,
-    label_column: Annotated[str, typer.Option("--label-column")] = "label_included",
+    label_column: Annotated[str, typer.Option("--label-column")] = LABEL_COLUMN,
     confidence: Annotated[float, typer.Option("--confidence", help="1 − α for rules with a guarantee.")] = 0.95,
     check_every: Annotated[int, typer.Option("--check-every", help="Records between checks.")] = 5,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Local processes (-1: every core).")] = -1,

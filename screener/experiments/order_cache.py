@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import DataError
+from screener.labels import LABEL_COLUMN
 from screener.orders import write_order
 from screener.readers import read_file
 from screener.simulate import run_simulation
@@ -34,7 +35,7 @@ class CachedOrder:
     checkpoints: pd.DataFrame | None = None
 
 
-def order_path(orders_dir: str | Path, pool: str, seed: int, label_column: str = "label_included") -> Path:
+def order_path(orders_dir: str | Path, pool: str, seed: int, label_column: str = LABEL_COLUMN) -> Path:
     return Path(orders_dir) / pool / label_column / f"seed{seed}" / "order.csv"
 
 
@@ -76,7 +77,7 @@ def simulate_order(data_path: str | Path, out: str | Path, label_column: str, se
     return {"pool": Path(data_path).stem, "seed": seed, "cached": False, "wall_s": round(time.perf_counter() - t0, 2)}
 
 
-def cached_orders(orders_dir: str | Path, seeds: Sequence[int], label_column: str = "label_included",
+def cached_orders(orders_dir: str | Path, seeds: Sequence[int], label_column: str = LABEL_COLUMN,
                   pools: Sequence[str] | None = None) -> list[tuple[str, int, Path]]:
     """(pool, seed, path) of every order in the cache for these seeds (and pools), sorted."""
     orders_dir = Path(orders_dir)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from screener.errors import ConfigError, DataError
 from screener.experiments.order_cache import load_order, order_path, simulate_order
+from screener.labels import LABEL_COLUMN
 from screener.metrics import records_at
 from screener.parallel import run_tasks
 from screener.seeding import stream
@@ -91,7 +92,7 @@ def evaluate_stopping(
     targets: Sequence[float] = (0.8, 0.9, 0.95),
     rules: str | Sequence[str] = "all",
     orders_dir: str | Path,
-    label_column: str = "label_included",
+    label_column: str = LABEL_COLUMN,
     confidence: float = 0.95,
     check_every: int = 5,
     n_jobs: int = -1,
