@@ -15,7 +15,7 @@ from screener.cli._app import app, console_err
 from screener.errors import ScreenerError
 
 # Importing the modules registers their commands on ``app``.
-from screener.cli import duplicates, metrics, project, records, simulate, stopping, team  # noqa: F401,E402
+from screener.cli import duplicates, metrics, project, records, serve, simulate, stopping, team  # noqa: F401,E402
 
 
 def main() -> None:

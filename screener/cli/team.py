@@ -33,13 +33,57 @@ def _store(review: Path):
 
 @reviewers_app.command("add")
 def reviewers_add(review: Project, name: Annotated[str, typer.Argument(help="The reviewer's name.")],
-                  role: Annotated[str, typer.Option(help="owner, reviewer or adjudicator.")] = "reviewer") -> None:
+                  role: Annotated[str, typer.Option(help="owner, reviewer or adjudicator.")] = "reviewer",
+                  password_stdin: Annotated[bool, typer.Option(
+                      "--password-stdin", help="Read a password for the browser app from stdin.")] = False) -> None:
     """Add a reviewer (the first one is the project's owner)."""
     from screener.project.reviewers import add_reviewer
 
+    password = _read_password() if password_stdin else None  # checked before the reviewer is added
     with _store(review) as store:
         r = add_reviewer(store, name, role)
-    _say(f"added {r.name} ({r.role})")
+        if password is not None:
+            from screener.web.accounts import set_password
+
+            set_password(store, r.name, password)
+    _say(f"added {r.name} ({r.role})" + (", who can log in to 'screener serve'" if password else ""))
+
+
+def _read_password() -> str:
+    """The first line of stdin, checked (and the browser extra present) before anything is written."""
+    import sys
+
+    from screener.errors import ConfigError
+    from screener.web import require_extra
+    from screener.web.accounts import MAX_PASSWORD, MIN_PASSWORD
+
+    require_extra()
+    if sys.stdin.isatty():  # typed, not echoed
+        import getpass
+
+        password = getpass.getpass("password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise ConfigError(f"--password-stdin: a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters "
+                          "on the first line of stdin")
+    return password
+
+
+@reviewers_app.command("password")
+def reviewers_password(review: Project, name: Annotated[str, typer.Argument(help="The reviewer's name.")],
+                       password_stdin: Annotated[bool, typer.Option(
+                           "--password-stdin", help="Read the new password from stdin.")] = False) -> None:
+    """Set or change a reviewer's password for the browser app."""
+    from screener.errors import ConfigError
+    from screener.web.accounts import set_password
+
+    if not password_stdin:
+        raise ConfigError("pass the password on stdin: --password-stdin (never on the command line)")
+    password = _read_password()
+    with _store(review) as store:
+        set_password(store, name, password)
+    _say(f"{name} can log in to 'screener serve' with the new password")
 
 
 @reviewers_app.command("list")

@@ -1,0 +1,266 @@
+"""The Starlette application: log-in, the screening page, and the guards around every route.
+
+Guards, in the order they apply: a signed session cookie (HttpOnly, SameSite=Lax) naming
+a live log-in of a reviewer of this project (otherwise GET → 303 to /login, POST → 401);
+the project in the URL (otherwise 404); a CSRF token in every state-changing form
+(otherwise 403). Nothing is written before all of them pass. Pages are Jinja2 templates
+with autoescaping on: record text is always text. A Content-Security-Policy allows only
+this server's own script and style files (no inline script).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import secrets
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from screener.errors import ScreenerError
+from screener.project.reviewers import team
+from screener.project.store import Store
+from screener.session import DECISION_KEYS
+from screener.web.accounts import MAX_PASSWORD, LoginLimiter, project_secret, verify_password
+from screener.web.sittings import Sittings
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SESSION_HOURS = 12
+HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+LABEL_OF_KEY = {k.upper(): v for k, v in DECISION_KEYS.items()}
+
+
+class SecurityHeaders:
+    """Adds ``HEADERS`` to every response (a plain ASGI middleware)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in names]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def highlight(text: str, pattern) -> Markup:
+    """Escaped ``text`` with the criteria's terms in ``<mark>`` (escaping happens piece by piece)."""
+    text = "" if text is None else str(text)
+    if pattern is None:
+        return escape(text)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out += [escape(text[last:m.start()]), Markup("<mark>"), escape(m.group(0)), Markup("</mark>")]
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+class ServeApp:
+    """The routes over one project folder (``create_app`` builds the Starlette app around it)."""
+
+    def __init__(self, folder: Path, *, background: bool = True, limiter: LoginLimiter | None = None):
+        self.folder = Path(folder)
+        with Store.open(self.folder) as store:  # a broken project fails here, before serving
+            team(store)
+        self.slug = self.folder.resolve().name
+        self.sittings = Sittings(self.folder, background=background)
+        self.limiter = limiter or LoginLimiter()
+        self.logins: dict[str, str] = {}  # live log-in id → reviewer (log-out ends it server-side)
+        self.env = Environment(loader=PackageLoader("screener.web", "templates"),
+                               autoescape=select_autoescape(default=True, default_for_string=True))
+        self.env.filters["highlight"] = highlight
+
+    # -- helpers --------------------------------------------------------------------------------
+    def render(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        context.update(csrf=self.csrf(request), slug=self.slug, user=self.user(request))
+        return HTMLResponse(self.env.get_template(name).render(**context), status_code=status)
+
+    @staticmethod
+    def csrf(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        return request.session["csrf"]
+
+    def user(self, request: Request) -> str | None:
+        """The logged-in reviewer, if the log-in is live and they are still on the project."""
+        name = self.logins.get(request.session.get("login", ""))
+        if name is None:
+            return None
+        with Store.open(self.folder) as store:
+            return name if name in team(store).names else None
+
+    @staticmethod
+    async def form_csrf_ok(request: Request, form) -> bool:
+        sent, expected = form.get("csrf", ""), request.session.get("csrf", "")
+        return bool(expected) and isinstance(sent, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+    async def guard(self, request: Request, *, post: bool):
+        """(user, form) when the request may proceed, or the refusing response."""
+        user = self.user(request)
+        if user is None:
+            if post:
+                return HTMLResponse("log in first", status_code=401), None
+            return RedirectResponse("/login", status_code=303), None
+        if request.path_params.get("slug") != self.slug:
+            return HTMLResponse("no such project", status_code=404), None
+        form = None
+        if post:
+            form = await request.form()
+            if not await self.form_csrf_ok(request, form):
+                return HTMLResponse("the form has expired (missing or wrong CSRF token): reload the page",
+                                    status_code=403), None
+        return user, form
+
+    # -- routes ---------------------------------------------------------------------------------
+    async def home(self, request: Request) -> Response:
+        if self.user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
+
+    async def login_page(self, request: Request) -> Response:
+        if self.user(request) is not None:
+            return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
+        return self.render(request, "login.html", message="")
+
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        if not await self.form_csrf_ok(request, form):
+            return self.render(request, "login.html", status=403,
+                               message="the form has expired: reload the page and log in again")
+        name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+        client = request.client.host if request.client else "?"
+        keys = (f"name:{name}", f"client:{client}")
+        wait = self.limiter.wait(*keys)
+        if wait > 0:
+            return self.render(request, "login.html", status=429,
+                               message=f"too many failed log-ins: try again in {wait / 60:.0f} min")
+        if not name or len(password) > MAX_PASSWORD:
+            ok = False
+        else:
+            with Store.open(self.folder) as store:
+                ok = verify_password(store, name, password)
+        if not ok:
+            self.limiter.failed(*keys)
+            return self.render(request, "login.html", status=401, message="wrong name or password")
+        self.limiter.succeeded(keys[0])
+        request.session.clear()  # a new session: new log-in id, new CSRF token
+        login = secrets.token_urlsafe(32)
+        self.logins[login] = name
+        request.session.update(login=login, csrf=secrets.token_urlsafe(32))
+        return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        user = self.user(request)
+        if user is None:
+            return HTMLResponse("log in first", status_code=401)
+        form = await request.form()
+        if not await self.form_csrf_ok(request, form):
+            return HTMLResponse("the form has expired (missing or wrong CSRF token): reload the page",
+                                status_code=403)
+        self.logins.pop(request.session.get("login", ""), None)
+        if user not in self.logins.values():
+            self.sittings.end(user)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    def _screen(self, request: Request, user: str, status: int = 200, message: str = "") -> Response:
+        with self.sittings.sitting(user) as session:
+            view = session.view()
+        return self.render(request, "screen.html", status=status, view=view, message=message or view.message,
+                           keys=LABEL_OF_KEY)
+
+    async def screen(self, request: Request) -> Response:
+        user, _ = await self.guard(request, post=False)
+        if isinstance(user, Response):
+            return user
+        return self._screen(request, user)
+
+    async def decide(self, request: Request) -> Response:
+        user, form = await self.guard(request, post=True)
+        if isinstance(user, Response):
+            return user
+        key = str(form.get("key", "")).upper()
+        if key not in (*LABEL_OF_KEY, "U"):
+            return self._screen(request, user, 400, f"unknown key {key[:20]!r}: use I, E, M or U")
+        with self.sittings.sitting(user) as session:
+            if key != "U":
+                shown = session.record()
+                if shown is None or str(shown["record_id"]) != str(form.get("record_id", "")):
+                    stale = True
+                else:
+                    stale = False
+                    try:
+                        session.handle_key(key.lower())
+                    except ScreenerError as exc:
+                        return self._screen_locked(request, session, 400, str(exc))
+                if stale:
+                    return self._screen_locked(request, session, 409,
+                                               "that record is no longer the one to screen (decided in "
+                                               "another tab?): nothing was saved; here is the current one")
+            else:
+                session.handle_key("u")
+        return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
+
+    def _screen_locked(self, request: Request, session, status: int, message: str) -> Response:
+        return self.render(request, "screen.html", status=status, view=session.view(), message=message,
+                           keys=LABEL_OF_KEY)
+
+    async def not_found(self, request: Request, exc) -> Response:
+        return HTMLResponse("not found", status_code=404)
+
+
+def create_app(folder: str | Path, *, host: str = "127.0.0.1", background: bool = True,
+               limiter: LoginLimiter | None = None) -> Starlette:
+    """The browser app over the project in ``folder`` (served by uvicorn in ``screener serve``)."""
+    web = ServeApp(Path(folder), background=background, limiter=limiter)
+    static = Path(__file__).parent / "static"
+    routes = [
+        Route("/", web.home),
+        Route("/login", web.login_page, methods=["GET"]),
+        Route("/login", web.login, methods=["POST"]),
+        Route("/logout", web.logout, methods=["POST"]),
+        Route("/p/{slug}/screen", web.screen, methods=["GET"]),
+        Route("/p/{slug}/decide", web.decide, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+    ]
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"] if host in LOOPBACK else ["*"]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+        Middleware(SessionMiddleware, secret_key=project_secret(folder), session_cookie="screener_session",
+                   max_age=SESSION_HOURS * 3600, same_site="lax", https_only=False),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        web.sittings.close()  # each reviewer's model of the ledger is saved, as the terminal does
+
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: web.not_found},
+                    lifespan=lifespan)
+    app.state.web = web
+    return app
