@@ -17,4 +17,5 @@
     sent = true;
     form.requestSubmit(button);
   });
+  document.body.dataset.keys = "ready";  // tests wait for this before pressing keys
 }());
