@@ -5,7 +5,11 @@ nothing of the project changed by any refused request."""
 from __future__ import annotations
 
 import re
+import socket
 import stat
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +75,28 @@ def client_for(folder: Path, **kw) -> TestClient:
 def client(project):
     with client_for(project) as c:
         yield c
+
+
+@contextmanager
+def serving(app):
+    """``app`` served by uvicorn on a free loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline, tick = time.monotonic() + 30, threading.Event()
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        tick.wait(0.05)  # polling a condition with a deadline, not sleeping in place of one
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 def csrf_of(page: str) -> str:
@@ -314,3 +340,45 @@ def test_blind_mode_shows_nothing_of_another_reviewers_votes(project):
         page = screen(c).text
         assert re.search(r'id="screened">1 of 12<', page) and re.search(r'id="included">0<', page)
         assert "bob" not in page
+
+
+def test_one_reviewers_busy_session_does_not_block_another(project):
+    """Sessions run in worker threads: while alice's request waits for her session, bob is served."""
+    import httpx2 as httpx
+
+    app = create_app(project, background=False)
+    with serving(app) as url, httpx.Client(base_url=url, follow_redirects=False) as alice, \
+            httpx.Client(base_url=url, follow_redirects=False) as bob:
+        assert login(alice).status_code == 303 and login(bob, "bob").status_code == 303
+        assert alice.get("/p/review/screen").status_code == 200
+        sittings = app.state.web.sittings
+        held, arrived, release, done = threading.Event(), threading.Event(), threading.Event(), []
+        real = sittings.sitting
+
+        @contextmanager
+        def sitting(reviewer, stage="ta"):  # tells the test when alice's request reaches her session
+            if reviewer == "alice" and held.is_set():
+                arrived.set()
+            with real(reviewer, stage) as session:
+                yield session
+
+        def hold():
+            with real("alice"):
+                held.set()
+                release.wait(60)
+
+        sittings.sitting = sitting
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert held.wait(30)
+        waiting = threading.Thread(target=lambda: done.append(alice.get("/p/review/screen", timeout=60)))
+        waiting.start()
+        try:
+            assert arrived.wait(30)
+            r = bob.get("/p/review/screen", timeout=10)  # would time out if alice's wait blocked the loop
+            assert r.status_code == 200 and "reviewer bob" in r.text and not done
+        finally:
+            release.set()
+            holder.join(30)
+            waiting.join(60)
+        assert done and done[0].status_code == 200 and "reviewer alice" in done[0].text

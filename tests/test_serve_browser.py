@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -51,25 +48,12 @@ def browser():
 @pytest.fixture
 def server(tmp_path):
     """The project of test_serve.py, served by uvicorn on a free loopback port in a thread."""
-    import uvicorn
-
     from screener.web.app import create_app
-    from tests.test_serve import make_project
+    from tests.test_serve import make_project, serving
 
     folder = make_project(tmp_path / "review")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(folder), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline, tick = time.monotonic() + 30, threading.Event()
-    while not srv.started and thread.is_alive() and time.monotonic() < deadline:
-        tick.wait(0.05)  # polling a condition with a deadline, not sleeping in place of one
-    assert srv.started, "uvicorn did not start"
-    yield folder, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
+    with serving(create_app(folder)) as url:
+        yield folder, url
 
 
 def press(page, key: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -95,8 +96,9 @@ class ServeApp:
         self.env.filters["highlight"] = highlight
 
     # -- helpers --------------------------------------------------------------------------------
-    def render(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        context.update(csrf=self.csrf(request), slug=self.slug, user=self.user(request))
+    def render(self, request: Request, name: str, status: int = 200, *, user: str | None = None,
+               **context) -> HTMLResponse:
+        context.update(csrf=self.csrf(request), slug=self.slug, user=user)
         return HTMLResponse(self.env.get_template(name).render(**context), status_code=status)
 
     @staticmethod
@@ -113,6 +115,9 @@ class ServeApp:
         with Store.open(self.folder) as store:
             return name if name in team(store).names else None
 
+    async def current_user(self, request: Request) -> str | None:
+        return await run_in_threadpool(self.user, request)
+
     @staticmethod
     async def form_csrf_ok(request: Request, form) -> bool:
         sent, expected = form.get("csrf", ""), request.session.get("csrf", "")
@@ -120,7 +125,7 @@ class ServeApp:
 
     async def guard(self, request: Request, *, post: bool):
         """(user, form) when the request may proceed, or the refusing response."""
-        user = self.user(request)
+        user = await self.current_user(request)
         if user is None:
             if post:
                 return HTMLResponse("log in first", status_code=401), None
@@ -137,12 +142,12 @@ class ServeApp:
 
     # -- routes ---------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
-        if self.user(request) is None:
+        if await self.current_user(request) is None:
             return RedirectResponse("/login", status_code=303)
         return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
 
     async def login_page(self, request: Request) -> Response:
-        if self.user(request) is not None:
+        if await self.current_user(request) is not None:
             return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
         return self.render(request, "login.html", message="")
 
@@ -157,12 +162,8 @@ class ServeApp:
         wait = self.limiter.wait(*keys)
         if wait > 0:
             return self.render(request, "login.html", status=429,
-                               message=f"too many failed log-ins: try again in {wait / 60:.0f} min")
-        if not name or len(password) > MAX_PASSWORD:
-            ok = False
-        else:
-            with Store.open(self.folder) as store:
-                ok = verify_password(store, name, password)
+                               message=f"too many failed log-ins: try again in {wait:.0f} s")
+        ok = bool(name) and len(password) <= MAX_PASSWORD and await run_in_threadpool(self._verify, name, password)
         if not ok:
             self.limiter.failed(*keys)
             return self.render(request, "login.html", status=401, message="wrong name or password")
@@ -174,7 +175,7 @@ class ServeApp:
         return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
 
     async def logout(self, request: Request) -> Response:
-        user = self.user(request)
+        user = await self.current_user(request)
         if user is None:
             return HTMLResponse("log in first", status_code=401)
         form = await request.form()
@@ -183,51 +184,55 @@ class ServeApp:
                                 status_code=403)
         self.logins.pop(request.session.get("login", ""), None)
         if user not in self.logins.values():
-            self.sittings.end(user)
+            await run_in_threadpool(self.sittings.end, user)
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     def _screen(self, request: Request, user: str, status: int = 200, message: str = "") -> Response:
         with self.sittings.sitting(user) as session:
             view = session.view()
-        return self.render(request, "screen.html", status=status, view=view, message=message or view.message,
-                           keys=LABEL_OF_KEY)
+        return self.render(request, "screen.html", status=status, user=user, view=view,
+                           message=message or view.message, keys=LABEL_OF_KEY)
 
     async def screen(self, request: Request) -> Response:
         user, _ = await self.guard(request, post=False)
         if isinstance(user, Response):
             return user
-        return self._screen(request, user)
+        return await run_in_threadpool(self._screen, request, user)
 
     async def decide(self, request: Request) -> Response:
         user, form = await self.guard(request, post=True)
         if isinstance(user, Response):
             return user
-        key = str(form.get("key", "")).upper()
+        key, shown_id = str(form.get("key", "")).upper(), str(form.get("record_id", ""))
+        return await run_in_threadpool(self._decide, request, user, key, shown_id)
+
+    def _decide(self, request: Request, user: str, key: str, shown_id: str) -> Response:
+        """Apply one key through the reviewer's session (the vote is committed before this returns)."""
         if key not in (*LABEL_OF_KEY, "U"):
             return self._screen(request, user, 400, f"unknown key {key[:20]!r}: use I, E, M or U")
         with self.sittings.sitting(user) as session:
-            if key != "U":
+            if key == "U":
+                session.handle_key("u")
+            else:
                 shown = session.record()
-                if shown is None or str(shown["record_id"]) != str(form.get("record_id", "")):
-                    stale = True
-                else:
-                    stale = False
-                    try:
-                        session.handle_key(key.lower())
-                    except ScreenerError as exc:
-                        return self._screen_locked(request, session, 400, str(exc))
-                if stale:
-                    return self._screen_locked(request, session, 409,
+                if shown is None or str(shown["record_id"]) != shown_id:
+                    return self._screen_locked(request, user, session, 409,
                                                "that record is no longer the one to screen (decided in "
                                                "another tab?): nothing was saved; here is the current one")
-            else:
-                session.handle_key("u")
+                try:
+                    session.handle_key(key.lower())
+                except ScreenerError as exc:
+                    return self._screen_locked(request, user, session, 400, str(exc))
         return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
 
-    def _screen_locked(self, request: Request, session, status: int, message: str) -> Response:
-        return self.render(request, "screen.html", status=status, view=session.view(), message=message,
-                           keys=LABEL_OF_KEY)
+    def _screen_locked(self, request: Request, user: str, session, status: int, message: str) -> Response:
+        return self.render(request, "screen.html", status=status, user=user, view=session.view(),
+                           message=message, keys=LABEL_OF_KEY)
+
+    def _verify(self, name: str, password: str) -> bool:
+        with Store.open(self.folder) as store:
+            return verify_password(store, name, password)
 
     async def not_found(self, request: Request, exc) -> Response:
         return HTMLResponse("not found", status_code=404)
