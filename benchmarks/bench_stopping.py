@@ -54,7 +54,7 @@ def evaluate_all(seeds: list[int], args) -> None:
     t0 = time.perf_counter()
     res = evaluate_stopping(
         [str(p) for p in pools()], seeds=seeds, targets=[float(t) for t in args.targets.split(",")],
-        rules=args.rules, orders_dir=args.orders, label_column=LABEL, n_jobs=args.n_jobs, scheduler=args.scheduler,
+        rules=args.rules, orders_dir=args.orders, label_column=args.label, n_jobs=args.n_jobs, scheduler=args.scheduler,
         simulate_missing=False, skip_missing=args.available,
         progress=lambda d, t, r: print(f"[{d}/{t}]", flush=True) if d % 20 == 0 or d == t else None,
     )
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--targets", default="0.8,0.9,0.95")
     ap.add_argument("--rules", default="all")
     ap.add_argument("--available", action="store_true", help="evaluate only the orders generated so far")
+    ap.add_argument("--label", default=LABEL, help="label column of the orders (label_included, label_abstract_screening)")
     ap.add_argument("--orders", type=Path, default=ORDERS,
                     help="order cache to evaluate (e.g. benchmarks/runs/screener, written by bench_ranking.py)")
     ap.add_argument("--stem", default="stopping", help="results/<stem>.jsonl, <stem>_summary.jsonl, <stem>.md")

@@ -26,7 +26,7 @@ from screener.active import ActiveLearner, step
 from screener.explain import TermExplainer
 from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
-from screener.project.advice import Advice, draw_sample, pending_sample, stopping_advice
+from screener.project.advice import Advice, draw_sample, headline, pending_sample, stopping_advice
 from screener.stopping import RECOMMENDED
 from screener.project.store import UNDONE, Store
 from screener.conflicts import STAGE_NAMES
@@ -405,12 +405,7 @@ class Session:
         if self.advice is None or not self.advice.verdicts:
             return None
         v = self.advice.verdicts[0]
-        line = f"stopping ({v.rule}, target {self.advice.target:g}): {'STOP' if v.stop else 'continue'}"
-        if (est := self.advice.recall_estimate) is not None:
-            value, interval, rule = est
-            ci = f" [{interval[0]:.2f}, {interval[1]:.2f}]" if interval else ""
-            line += f" · recall ≈ {value:.2f}{ci}" + ("" if rule == v.rule else f" ({rule})")
-        return line
+        return f"stopping ({v.rule}, target {self.advice.target:g}): {headline(self.advice, v.rule)}"
 
     def record(self) -> dict | None:
         if self.current is None:

@@ -9,7 +9,9 @@ import pytest
 
 import screener.cli.project  # noqa: F401  (registers the commands)
 from conftest import run_cli
-from screener.project.advice import DEFAULT_RULES, draw_sample, load_sample, pending_sample, run_state, stopping_advice
+from screener.errors import ConfigError
+from screener.project.advice import (DEFAULT_RULES, draw_sample, headline, load_sample, methods_paragraph,
+                                     pending_sample, run_state, stopping_advice)
 from screener.project import import_files, init_project
 from screener.project.store import Store
 
@@ -58,10 +60,10 @@ def test_state_uses_first_position_and_current_label(store):
 
 def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
     ids = _ledger(store, 5, 130)
-    advice = stopping_advice(store, rules=["screener:min_run=100,finish_share=0,check_share=0.02"])  # a small pool: no finishing
-    req = advice.request("screener")
+    advice = stopping_advice(store, rules=["biased_urn:min_run=100,finish_share=0,check_share=0.02"])  # a small pool: no finishing
+    req = advice.request("biased_urn")
     assert req is not None and req.n == 10 and "random check" in req.why
-    drawn = draw_sample(store, req.n)
+    drawn = draw_sample(store, req.n, rule="biased_urn")
     assert len(drawn) == 10 and not set(drawn) & set(ids[:135])
     draw = load_sample(store)[0]
     assert draw["record_ids"] == drawn and draw["frame"] == len(ids) - 135 and draw["ledger_rows"] == 135
@@ -70,9 +72,9 @@ def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
         store.add_decision(i, "exclude", reviewer="ann")
     state = run_state(store)
     assert len(state.labels) == 135 and list(state.sample_labels) == [0] * 10 and state.n_unscreened == len(ids) - 145
-    advice = stopping_advice(store, rules=["screener:finish_share=0"])
-    assert advice.sample_screened == 10 and not advice.sample_pending and advice.request() is None
-    assert advice.verdict().stop
+    advice = stopping_advice(store, rules=["biased_urn:finish_share=0"])
+    assert advice.sample_screened == 10 and not advice.sample_pending and advice.request("biased_urn") is None
+    assert advice.verdict("biased_urn").stop
 
 
 def test_same_seed_same_draw(template, tmp_path):
@@ -87,9 +89,87 @@ def test_status_prints_the_advice_table(template, tmp_path):
     folder = shutil.copytree(template, tmp_path / "review")
     with Store.open(folder) as s:
         _ledger(s, 3, 10)
-    code, out, err = run_cli(["status", folder, "--target", "0.8"])
+    code, out, err = run_cli(["status", folder, "--target", "0.8", "--details"])
     assert code == 0, err
     assert "Stopping advice" in out and "target recall 0.8" in out
     assert out.index("screener") < out.index("n_in_a_row") and "recommended" in out
     assert "heuristic" in out and "guarantee" in out and "continue" in out
     assert "random sample: 'target' asks for 1 random record" in out
+
+
+# -- the one verdict a reviewer reads ----------------------------------------------------------------
+
+
+def test_headline_before_any_evidence_gives_no_verdict(store):
+    assert headline(stopping_advice(store)).startswith("No stopping advice yet")
+    _ledger(store, 0, 30)
+    line = headline(stopping_advice(store))
+    assert line.startswith("Keep screening: no relevant record found yet") and "stop" not in line.replace("Keep", "")
+
+
+def test_headline_keep_screening_says_what_it_needs(store):
+    _ledger(store, 5, 20)
+    line = headline(stopping_advice(store))
+    assert line.startswith("Keep screening: at least ") and "(95% confidence)" in line
+    assert "If the next " in line and "records hold no relevant one, you can stop." in line
+    for jargon in ("p =", "hypergeometric", "α", "H0"):
+        assert jargon not in line
+
+
+def test_headline_stop_names_the_rule_and_its_paper_and_never_flips_back(store):
+    ids = _ledger(store, 8, 0)
+    z = stopping_advice(store, rules=["screener"]).next_clean
+    for i in ids[8:8 + z]:
+        store.add_decision(i, "exclude", reviewer="ann")
+    advice = stopping_advice(store, rules=["screener"])
+    line = headline(advice)
+    assert line.startswith("You can stop: at least ") and "Callaghan & Müller-Hansen 2020" in line
+    for i in ids[8 + z:8 + z + 10]:  # screening on without a relevant record: still a stop
+        store.add_decision(i, "exclude", reviewer="ann")
+        assert stopping_advice(store, rules=["screener"]).verdict().stop
+
+
+def test_follow_the_next_clean_records_and_the_rule_stops(store):
+    ids = _ledger(store, 6, 10)
+    advice = stopping_advice(store, rules=["screener"])
+    z = advice.next_clean
+    assert z is not None and z > 0 and not advice.verdict().stop
+    for i in ids[16:16 + z - 1]:
+        store.add_decision(i, "exclude", reviewer="ann")
+    assert not stopping_advice(store, rules=["screener"]).verdict().stop
+    store.add_decision(ids[16 + z - 1], "exclude", reviewer="ann")
+    assert stopping_advice(store, rules=["screener"]).verdict().stop
+
+
+def test_headline_asks_for_the_random_records_a_rule_needs(store):
+    _ledger(store, 5, 20)
+    line = headline(stopping_advice(store, rules=["target"]), "target")
+    assert "Next: screen 1 random record from the unscreened part." in line
+
+
+def test_methods_paragraph_states_rule_settings_target_and_evidence(template, tmp_path):
+    folder = shutil.copytree(template, tmp_path / "review")
+    with Store.open(folder) as s:
+        _ledger(s, 4, 40)
+        text = methods_paragraph(stopping_advice(s))
+    assert "Callaghan & Müller-Hansen 2020" in text and "'screener'" in text and "max_windows = 8" in text
+    assert "target recall of 90%" in text and "95% confidence" in text and "44 of 181 records" in text
+    assert "4 relevant records had been found" in text and "was not yet met" in text
+    code, out, err = run_cli(["status", folder, "--methods"])
+    assert code == 0 and "methods" not in err and "Callaghan" in out
+
+
+def test_status_shows_one_verdict_and_details_on_request(template, tmp_path):
+    folder = shutil.copytree(template, tmp_path / "review")
+    with Store.open(folder) as s:
+        _ledger(s, 3, 10)
+    code, out, err = run_cli(["status", folder])
+    assert code == 0, err
+    assert "stopping: Keep screening" in out and "Stopping advice" not in out and "--details" in out
+
+
+@pytest.mark.parametrize("target, confidence, word", [(1.0, 0.95, "target"), (0.0, 0.95, "target"),
+                                                      (0.9, 1.0, "confidence")])
+def test_bad_target_or_confidence_is_one_clear_error(store, target, confidence, word):
+    with pytest.raises(ConfigError, match=word):
+        stopping_advice(store, target=target, confidence=confidence)

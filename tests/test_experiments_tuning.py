@@ -63,7 +63,7 @@ def test_recommended_grid_is_explicit_and_parses():
 
     grid = tuning.recommended_grid()
     assert len(grid) == len(set(grid)) == 288
-    assert all(s.startswith("screener:bias=") for s in grid)
+    assert all(s.startswith("biased_urn:bias=") for s in grid)
     make_rule(grid[0])
 
 

@@ -174,23 +174,24 @@ def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
     ids = [int(i) for i in store.records()["id"]]
     for i in ids[:5]:
         store.add_decision(i, "include", reviewer="ann")
-    for i in ids[5:135]:  # a long run of excludes: the recommended rule's ranked test passes
+    for i in ids[5:135]:  # a long run of excludes: the biased-urn rule's ranked test passes
         store.add_decision(i, "exclude", reviewer="ann")
     # a small pool: without finish_share the rule would screen the last fifth to the end instead
-    s = Session(store, load_pool(store), reviewer="ann", background=False, stopping_rule="screener:finish_share=0,check_share=0.02")
+    s = Session(store, load_pool(store), reviewer="ann", background=False, stopping_rule="biased_urn:finish_share=0,check_share=0.02")
     view = s.view()
-    assert "random check: the 'screener' stopping rule asks for 10 random records" in view.notice
+    assert "random check: the 'biased_urn' stopping rule asks for 10 random records" in view.notice
     assert view.record["random_check"] and view.record["record_id"] not in ids[:135]
-    assert view.progress.stopping.startswith("stopping (screener, target 0.95): continue")
+    assert view.progress.stopping == ("stopping (biased_urn, target 0.95): Keep screening. Next: screen 10 random "
+                                      "records from the unscreened part.")
     out = io.StringIO()
     Console(file=out, width=120, color_system=None).print(render(view))
-    assert "random check" in out.getvalue() and "stopping (screener" in out.getvalue()
+    assert "random check" in out.getvalue() and "stopping (biased_urn" in out.getvalue()
     served = []
     for _ in range(10):
         served.append(s.view().record["record_id"])
         s.handle_key("e")
     assert s.view().notice == "" and not s.view().record["random_check"]
-    assert s.view().progress.stopping.startswith("stopping (screener, target 0.95): STOP")
+    assert s.view().progress.stopping.startswith("stopping (biased_urn, target 0.95): You can stop")
     assert list(store.decisions()["record_id"].iloc[-10:]) == served
     assert json.loads(store.get_meta("random_sample"))[0]["record_ids"] == served
 

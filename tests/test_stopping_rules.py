@@ -272,11 +272,11 @@ def test_contract_guarantee_is_declared(spec):
     assert STOPPING_RULES[rule.name].__doc__ and "20" in STOPPING_RULES[rule.name].__doc__  # cites a paper (year)
 
 
-# --- the recommended rule ---------------------------------------------------------------------
+# --- the biased urn (the recommended rule until issue 10) ---------------------------------
 
 
-def test_recommended_needs_the_ranked_test_then_a_clean_random_check():
-    rule = make_rule("screener:min_run=50,check_min=10,check_share=0.02")
+def test_biased_urn_needs_the_ranked_test_then_a_clean_random_check():
+    rule = make_rule("biased_urn:min_run=50,check_min=10,check_share=0.02")
     labels = seq((1, 30), (0, 600))
     st = as_state(labels, 1000)
     from screener.stopping.hypergeometric import ranked_p_values
@@ -298,46 +298,46 @@ def test_recommended_needs_the_ranked_test_then_a_clean_random_check():
     assert rule.sample_request(later, target=0.9) > 0  # a new check after min_run more records
 
 
-def test_recommended_without_enough_run_does_not_test():
-    rule = make_rule("screener")
+def test_biased_urn_without_enough_run_does_not_test():
+    rule = make_rule("biased_urn")
     assert not rule.verdict(as_state(seq((1, 30), (0, 99)), 1000)).stop
     assert rule.sample_request(as_state(seq((1, 30), (0, 99)), 1000)) == 0
 
 
-def test_recommended_run_share_scales_the_run_with_the_pool():
+def test_biased_urn_run_share_scales_the_run_with_the_pool():
     # 30 relevant then 600 irrelevant in a pool of 1000: the biased test passes (see above)
     labels = seq((1, 30), (0, 600))
-    assert make_rule("screener:min_run=50,check_share=0").verdict(as_state(labels, 1000), target=0.9).stop
-    longer = make_rule("screener:min_run=50,run_share=0.7,check_share=0")  # needs 700 in a row
+    assert make_rule("biased_urn:min_run=50,check_share=0").verdict(as_state(labels, 1000), target=0.9).stop
+    longer = make_rule("biased_urn:min_run=50,run_share=0.7,check_share=0")  # needs 700 in a row
     v = longer.verdict(as_state(labels, 1000), target=0.9)
     assert not v.stop and "700 irrelevant in a row" in v.explanation
     assert longer.sample_request(as_state(labels, 1000), target=0.9) == 0
 
 
-def test_recommended_finish_share_screens_a_small_rest_to_the_end():
+def test_biased_urn_finish_share_screens_a_small_rest_to_the_end():
     labels = seq((1, 30), (0, 600))
-    rule = make_rule("screener:min_run=50,finish_share=0.4")  # 370 of 1000 left: fewer than 40%
+    rule = make_rule("biased_urn:min_run=50,finish_share=0.4")  # 370 of 1000 left: fewer than 40%
     v = rule.verdict(as_state(labels, 1000), target=0.9)
     assert not v.stop and "screen them all" in v.explanation
     assert rule.sample_request(as_state(labels, 1000), target=0.9) == 0  # no check sample either
     assert rule.verdict(as_state(np.r_[labels, np.zeros(370, np.int8)], 1000), target=0.9).stop  # the end
 
 
-def test_recommended_sparse_run_lets_one_straggler_not_restart_the_run():
+def test_biased_urn_sparse_run_lets_one_straggler_not_restart_the_run():
     # 30 relevant, 500 irrelevant, one straggler, 40 irrelevant: 40 in a row is short of 50
     labels = seq((1, 30), (0, 500), (1, 1), (0, 40))
-    strict = make_rule("screener:min_run=50,check_share=0")
+    strict = make_rule("biased_urn:min_run=50,check_share=0")
     assert not strict.verdict(as_state(labels, 1000), target=0.9).stop
-    sparse = make_rule("screener:min_run=50,sparse_run=1.5,check_share=0")  # <= 1 relevant in the last 75
+    sparse = make_rule("biased_urn:min_run=50,sparse_run=1.5,check_share=0")  # <= 1 relevant in the last 75
     assert sparse.verdict(as_state(labels, 1000), target=0.9).stop
     two = seq((1, 30), (0, 500), (1, 1), (0, 20), (1, 1), (0, 40))  # two stragglers in the last 75: not quiet
     assert not sparse.verdict(as_state(two, 1000), target=0.9).stop
 
 
-@pytest.mark.parametrize("spec, word", [("screener:run_share=1.5", "run_share"), ("screener:sparse_run=0.5", "sparse_run"), ("screener:finish_share=-0.1", "finish_share"),
-                                        ("screener:check_min=-1", "check_min"), ("screener:bias=0.5", "bias"),
-                                        ("screener:run_gaps=-1", "run_gaps"), ("screener:max_windows=0", "max_windows")])
-def test_recommended_rejects_bad_parameters(spec, word):
+@pytest.mark.parametrize("spec, word", [("biased_urn:run_share=1.5", "run_share"), ("biased_urn:sparse_run=0.5", "sparse_run"), ("biased_urn:finish_share=-0.1", "finish_share"),
+                                        ("biased_urn:check_min=-1", "check_min"), ("biased_urn:bias=0.5", "bias"),
+                                        ("biased_urn:run_gaps=-1", "run_gaps"), ("biased_urn:max_windows=0", "max_windows")])
+def test_biased_urn_rejects_bad_parameters(spec, word):
     with pytest.raises(ConfigError, match=word):
         make_rule(spec).verdict(as_state(seq((1, 3), (0, 10)), 100))
 

@@ -135,13 +135,20 @@ def status_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
     target: Annotated[Optional[float], typer.Option(help="Target recall (default: the criteria file's).")] = None,
     confidence: Annotated[Optional[float], typer.Option(help="Confidence (default: the criteria file's).")] = None,
+    methods: Annotated[bool, typer.Option("--methods", help="Print a methods-section paragraph on the stopping "
+                                          "decision (rule, settings, target, confidence, evidence) instead.")] = False,
+    details: Annotated[bool, typer.Option("--details", help="Every rule's verdict and explanation, not only "
+                                          "the recommended rule's.")] = False,
 ) -> None:
-    """PRISMA numbers for screening, the model's state and stopping advice."""
-    from screener.project.advice import project_advice
+    """PRISMA numbers for screening, the model's state and the stopping advice (one verdict)."""
+    from screener.project.advice import headline, methods_paragraph, project_advice
     from screener.project.status import project_status
 
-    s = project_status(review)
     advice = project_advice(review, target=target, confidence=confidence)
+    if methods:
+        console.print(methods_paragraph(advice), highlight=False, soft_wrap=True)
+        return
+    s = project_status(review)
     table = Table("PRISMA (screening)", "records", show_lines=False)
     for source, n in s.identified.items():
         table.add_row(f"identified: {source}", str(n))
@@ -174,6 +181,10 @@ def status_cmd(
                       f"; file {m.path or '-'}: {m.check}"
                       f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}",
                       highlight=False, soft_wrap=True)
+    console.print(f"stopping: {headline(advice)}", highlight=False, soft_wrap=True)
+    if not details:
+        console.print("(every rule's verdict: --details; a methods paragraph: --methods)", highlight=False)
+        return
     console.print(_advice_table(advice))
     for r in advice.requests:
         console.print(f"random sample: '{r.rule}' asks for {r.n} random record{'s' if r.n > 1 else ''}, because "

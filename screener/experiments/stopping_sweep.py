@@ -71,7 +71,7 @@ def evaluate_order_rules(
                          "N": N, "R": R, "stop_at": r["screened"] - n_priors, "sampled": r["sampled"],
                          "recall": recall, "reached": bool(recall >= target - _EPS), "effort": effort,
                          "best_effort": best / N, "excess": effort - best / N,
-                         "recall_estimate": r["recall_estimate"]})
+                         "recall_estimate": r["recall_estimate"], "bound": r["bound"]})
     return rows
 
 

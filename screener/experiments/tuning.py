@@ -27,7 +27,7 @@ RUN_COLUMNS = ["pool", "seed", "target", "reached", "recall", "effort", "excess"
 
 
 def recommended_grid() -> list[str]:
-    """The settings of the recommended rule swept: the ranked test's bias, the run it needs, the
+    """The settings of the biased-urn rule (``biased_urn``, the recommended rule until issue 10) swept: the ranked test's bias, the run it needs, the
     sparse stretch that also counts as quiet, the share of the pool left that is screened to the
     end rather than stopped on, and the check sample. (``run_share`` 0.05 was swept on earlier
     orders and never beat 0.) Every spec is explicit: a bare ``screener`` would name different
@@ -36,7 +36,7 @@ def recommended_grid() -> list[str]:
     for bias, min_run, sparse, finish, check in itertools.product(
             (4, 5, 7), (30, 40, 50, 75), (0, 1.5, 2), (0.0, 0.1, 0.15, 0.2), ("0.02/10", "0")):
         share, _, cmin = check.partition("/")
-        specs.append(f"screener:bias={bias},min_run={min_run},sparse_run={sparse},finish_share={finish},"
+        specs.append(f"biased_urn:bias={bias},min_run={min_run},sparse_run={sparse},finish_share={finish},"
                      f"check_share={share}" + (f",check_min={cmin}" if cmin else ""))
     return specs
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from screener.errors import ConfigError
 from screener.project.create import project_criteria
 from screener.project.store import Store, now
 from screener.seeding import stream
@@ -29,8 +31,8 @@ DEFAULT_RULES = ("screener", "n_in_a_row:n=100", "knee", "quant_ci", "target", "
 SAMPLE_KEY = "random_sample"
 
 _WHY = {
-    "screener": "its ranked test passes, and a random check of {n} unscreened records must hold no relevant "
-                "record before it advises stopping",
+    "biased_urn": "its ranked test passes, and a random check of {n} unscreened records must hold no relevant "
+                  "record before it advises stopping",
     "qbcb": "QBCB certifies recall from a uniform random sample of the pool drawn before ranked screening "
             "({n} records)",
     "target": "the target method draws random records one at a time until the sample holds enough relevant "
@@ -59,6 +61,10 @@ class Advice:
     requests: list[SampleRequest] = field(default_factory=list)
     sample_screened: int = 0  # random records drawn and screened so far
     sample_pending: tuple[int, ...] = ()  # random records drawn, not yet screened
+    screened: int = 0  # records screened by the ranking (random-sample records not counted)
+    found: int = 0  # relevant records found (ranking and sample)
+    pool_size: int = 0
+    next_clean: int | None = None  # the recommended rule stops after this many more irrelevant records
 
     def verdict(self, rule: str = RECOMMENDED) -> Verdict | None:
         return next((v for v in self.verdicts if v.rule == rule), None)
@@ -189,6 +195,9 @@ def stopping_advice(store: Store, *, target: float | None = None, confidence: fl
         target = criteria.target_recall if target is None else target
         confidence = criteria.confidence if confidence is None else confidence
     check_target(target, confidence)
+    if not 0 < target < 1:
+        raise ConfigError(f"target recall must be in (0, 1): a target of {target:g} cannot be certified "
+                          "before every record is screened")
     replay = _replay(store)
     state = _run_state(store, replay, scores)
     verdicts, requests = [], []
@@ -199,8 +208,13 @@ def stopping_advice(store: Store, *, target: float | None = None, confidence: fl
         if n > 0:
             requests.append(SampleRequest(rule.name, int(n), _why(spec, int(n))))
     pending = pending_sample(store, replay[0])
+    next_clean = None
+    first = make_rule(rules[0]) if rules else None
+    if first is not None and hasattr(first, "records_to_stop") and verdicts and not verdicts[0].stop:
+        next_clean = first.records_to_stop(state, target, confidence)
     return Advice(verdicts, float(target), float(confidence), requests,
-                  sample_screened=len(state.sample_labels), sample_pending=tuple(pending))
+                  sample_screened=len(state.sample_labels), sample_pending=tuple(pending),
+                  screened=len(state.ranked), found=state.found, pool_size=state.pool_size, next_clean=next_clean)
 
 
 def project_advice(folder: str | Path, *, target: float | None = None, confidence: float | None = None,
@@ -208,3 +222,90 @@ def project_advice(folder: str | Path, *, target: float | None = None, confidenc
     """``stopping_advice`` for a project folder (for ``screener status``)."""
     with Store.open(folder) as store:
         return stopping_advice(store, target=target, confidence=confidence, rules=rules)
+
+
+# -- what the reviewer reads ------------------------------------------------------------------------
+
+METHODS = {
+    "screener": ("the ranked hypergeometric test", "Callaghan & Müller-Hansen 2020"),
+    "hypergeometric": ("the ranked hypergeometric test", "Callaghan & Müller-Hansen 2020"),
+    "hypergeometric_random": ("the hypergeometric test on a random sample", "Callaghan & Müller-Hansen 2020"),
+    "target": ("the target method", "Cormack & Grossman 2016"),
+    "qbcb": ("the quantile binomial confidence bound", "Lewis, Yang & Frieder 2021"),
+    "point_process": ("a model of the discovery rate (heuristic)", "Sneyd & Stevenson 2021"),
+    "biased_urn": ("a biased-urn ranked test (heuristic)", "after Callaghan & Müller-Hansen 2020"),
+    "n_in_a_row": ("a run of irrelevant records (heuristic)", "e.g. Ros et al. 2017"),
+    "knee": ("the knee method (heuristic)", "Cormack & Grossman 2016"),
+    "budget": ("the budget method (heuristic)", "Cormack & Grossman 2016"),
+    "safe": ("the SAFE procedure (heuristic)", "Boetje & van de Schoot 2024"),
+    "quant_ci": ("the model's estimate of what is left (heuristic)", "Yang, Lewis & Frieder 2021"),
+}
+
+
+def _method(rule: str) -> str:
+    name, cite = METHODS.get(rule, (f"the '{rule}' rule", ""))
+    return f"{name} ({cite})" if cite else name
+
+
+def headline(advice: Advice, rule: str | None = None) -> str:
+    """One plain sentence: keep screening, or you can stop (with the recall bound and the rule), and
+    what the rule needs next. No verdict before the rule has evidence to give one."""
+    v = advice.verdict(rule) if rule else (advice.verdicts[0] if advice.verdicts else None)
+    if v is None:
+        return "No stopping advice: no stopping rule was asked."
+    conf = f"{advice.confidence:.0%} confidence"
+    request = advice.request(v.rule)
+    need = (f" Next: screen {request.n} random record{'s' if request.n != 1 else ''} from the unscreened part."
+            if request is not None else "")
+    if advice.screened == 0 and advice.sample_screened == 0:
+        return "No stopping advice yet: nothing has been screened." + need
+    if v.stop and advice.screened + advice.sample_screened >= advice.pool_size:
+        return "Every record has been screened."
+    if v.interval is None:
+        if v.stop:  # a rule without a stated bound
+            return f"You can stop, by {_method(v.rule)}; it states no recall bound." + need
+        return ("Keep screening: no relevant record found yet." if advice.found == 0 else "Keep screening.") + need
+    lo = v.interval[0]
+    if v.stop:
+        return (f"You can stop: at least {_pct(lo)} of relevant records found ({conf}), by {_method(v.rule)}." + need)
+    line = f"Keep screening: at least {_pct(lo)} of relevant records found so far ({conf}); the target is " \
+           f"{_pct(advice.target)}."
+    if advice.next_clean is not None and v.rule == (rule or advice.verdicts[0].rule):
+        line += f" If the next {advice.next_clean} records hold no relevant one, you can stop."
+    return line + need
+
+
+def _pct(x: float) -> str:
+    """A share as a percentage, rounded down so that a bound never reads higher than it is."""
+    return f"{math.floor(x * 1000 + 1e-9) / 10:g}%"
+
+
+def methods_paragraph(advice: Advice, rule: str | None = None, *, version: str | None = None) -> str:
+    """A paragraph for a review's methods section: the rule, its settings, the target and
+    confidence, and the evidence at this point."""
+    import screener
+
+    v = advice.verdict(rule) if rule else advice.verdicts[0]
+    spec = rule or v.rule
+    settings = make_rule(spec).get_params()
+    settings_text = ", ".join(f"{k} = {val}" for k, val in settings.items()) or "none"
+    kind = ("It carries a statistical guarantee under its assumption that the ranking places relevant "
+            "records no later than a random order would."
+            if v.guaranteed else "It is a heuristic: it carries no statistical guarantee.")
+    share = advice.screened / advice.pool_size if advice.pool_size else 0.0
+    text = (f"Title and abstract screening was prioritised with screener {version or screener.__version__} "
+            f"(active learning). When to stop screening was decided with {_method(v.rule)} "
+            f"(screener stopping rule '{v.rule}'; settings: {settings_text}), with a target recall of "
+            f"{_pct(advice.target)} at {advice.confidence:.0%} confidence. {kind} ")
+    text += (f"At this point {advice.screened} of {advice.pool_size} records ({share:.1%}) had been screened in "
+             f"ranked order")
+    if advice.sample_screened:
+        text += f" and {advice.sample_screened} more as a random sample"
+    text += f", and {advice.found} relevant records had been found. "
+    if v.interval is not None:
+        text += (f"The rule bounded recall at ≥ {_pct(v.interval[0])} with {advice.confidence:.0%} confidence, so "
+                 f"the target {'was' if v.stop else 'was not yet'} met"
+                 f"{' and screening stopped' if v.stop else ''}.")
+    else:
+        text += "The rule could not bound recall yet."
+    return text

@@ -1,9 +1,10 @@
 """Stopping rules as pure functions of a run (registry), plus ``stopping_report`` for the session.
 
-Guarantee (recall ≥ τ with probability ≥ 1 − α under the method's assumptions): ``target``,
-``qbcb``, ``hypergeometric_random``, ``hypergeometric`` with bias 1. Heuristics: ``n_in_a_row``,
-``knee``, ``budget``, ``safe``, ``quant_ci``, ``hypergeometric`` with bias > 1 and the
-recommended ``screener`` rule (calibrated on the shared pools; see benchmarks/results/stopping.md).
+Guarantee (recall ≥ τ with probability ≥ 1 − α under the method's assumptions): the recommended
+``screener`` rule (the ranked hypergeometric test read as a recall bound), ``target``, ``qbcb``,
+``hypergeometric_random``, ``hypergeometric`` with bias 1. Heuristics: ``n_in_a_row``, ``knee``,
+``budget``, ``safe``, ``quant_ci``, ``hypergeometric`` with bias > 1, ``point_process`` and
+``biased_urn`` (out-of-fold numbers in benchmarks/results/stopping_cv.md).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from collections.abc import Sequence
 
 from screener.errors import ConfigError
 from screener.stopping.base import RunState, StoppingRule, Verdict, as_state, parse_value
+from screener.stopping.biased_urn import BiasedUrn
 from screener.stopping.heuristics import SAFE, Budget, Knee, NInARow
 from screener.stopping.hypergeometric import RankedHypergeometric
 from screener.stopping.model_based import QuantCI
+from screener.stopping.point_process import PointProcess
 from screener.stopping.recommended import Recommended
 from screener.stopping.sampling import QBCB, RandomHypergeometric, TargetMethod
 
 STOPPING_RULES: dict[str, type[StoppingRule]] = {
     cls.name: cls
     for cls in (NInARow, Knee, Budget, SAFE, TargetMethod, QBCB, RankedHypergeometric, RandomHypergeometric,
-                QuantCI, Recommended)
+                QuantCI, PointProcess, BiasedUrn, Recommended)
 }
 
 RECOMMENDED = "screener"
@@ -39,6 +42,8 @@ PRESETS: list[str] = [
     "hypergeometric",
     "hypergeometric_random",
     "quant_ci",
+    "point_process",
+    "biased_urn",
     "screener",
 ]
 

@@ -88,4 +88,5 @@ def replay(
     extra = int(sum(1 for p in sample_pos if p >= cursor))
     found = int(labels[n_priors:cursor].sum()) + int(sum(labels[p] for p in sample_pos if p >= cursor))
     return {"screened": cursor, "sampled": extra, "effort_records": cursor - n_priors + extra, "found": found,
-            "recall_estimate": verdict.recall_estimate, "explanation": verdict.explanation}
+            "recall_estimate": verdict.recall_estimate, "explanation": verdict.explanation,
+            "bound": verdict.interval[0] if verdict.interval is not None else None}
