@@ -151,9 +151,10 @@ def test_methods_paragraph_states_rule_settings_target_and_evidence(template, tm
     folder = shutil.copytree(template, tmp_path / "review")
     with Store.open(folder) as s:
         _ledger(s, 4, 40)
-        text = methods_paragraph(stopping_advice(s))
+        advice = stopping_advice(s)
+        text = methods_paragraph(advice)
     assert "Callaghan & Müller-Hansen 2020" in text and "'screener'" in text and "max_windows = 8" in text
-    assert "target recall of 90%" in text and "95% confidence" in text and "44 of 181 records" in text
+    assert "target recall of 90%" in text and "95% confidence" in text and f"44 of {advice.pool_size} records" in text
     assert "4 relevant records had been found" in text and "was not yet met" in text
     code, out, err = run_cli(["status", folder, "--methods"])
     assert code == 0 and "methods" not in err and "Callaghan" in out
