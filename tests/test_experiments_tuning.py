@@ -71,7 +71,7 @@ def test_sweep_resumes_from_the_summary_and_reports_from_it_alone(tmp_path):
     orders = make_cache(tmp_path)
     runs = cached_orders(orders, range(3))
     sha = fingerprint(runs)
-    specs = ["n_in_a_row:n=10", "n_in_a_row:n=30", "screener:min_run=20,bias=4"]
+    specs = ["n_in_a_row:n=10", "n_in_a_row:n=30", "biased_urn:min_run=20,bias=4"]
     kw = dict(orders="orders", sha=sha, runs_path=tmp_path / "runs.jsonl", summary_path=tmp_path / "summary.jsonl",
               targets=[0.8], batch=2)
     assert tuning.sweep(runs, specs[:2], **kw) == 2
