@@ -8,7 +8,7 @@
 The same on ASReview's orders (written by asreview_baseline.py), the README's third caveat:
 
     python benchmarks/bench_stopping.py evaluate --orders benchmarks/runs/asreview --seeds 0-9 --available \
-        --rules "screener;screener:check_share=0.02" --targets 0.95 --stem stopping_asreview_orders
+        --rules "biased_urn;biased_urn:check_share=0.02" --targets 0.95 --stem stopping_asreview_orders
 
 Orders are cached in benchmarks/runs/orders/<pool>/<label>/seed<k>/order.csv (git-ignored;
 ``--orders benchmarks/runs/screener`` reads the ranking benchmark's); existing orders are reused.

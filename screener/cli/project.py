@@ -61,7 +61,7 @@ def screen_cmd(
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
     stopping_rule: Annotated[str, typer.Option(
         "--stopping-rule", help="The rule whose advice the session shows and whose random checks it serves "
-        "(e.g. 'screener:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
+        "(e.g. 'biased_urn:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
     stage: Annotated[str, typer.Option("--stage", help="ta (titles and abstracts) or ft (full texts).")] = "ta",
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""

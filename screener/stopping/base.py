@@ -162,7 +162,7 @@ class StoppingRule(BaseEstimator):
     that is by ``make_rule`` and at the first ``verdict`` or ``sample_request`` after construction
     or ``set_params``, raising a ``ConfigError`` (a ``ValueError``) that names the parameter.
     ``get_params``/``set_params``/``clone`` are scikit-learn's; ``str(rule)`` is the rule's spec
-    (``screener:check_share=0.02``: the parameters that differ from their defaults, in
+    (``biased_urn:check_share=0.02``: the parameters that differ from their defaults, in
     ``get_params`` order), which
     ``make_rule`` parses back to the same parameters.
 
