@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import secrets
+import time
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -89,8 +90,10 @@ class ServeApp:
             team(store)
         self.slug = self.folder.resolve().name
         self.sittings = Sittings(self.folder, background=background)
-        self.limiter = limiter or LoginLimiter()
-        self.logins: dict[str, str] = {}  # live log-in id → reviewer (log-out ends it server-side)
+        self.limiter = limiter or LoginLimiter()  # per reviewer name
+        self.client_limiter = LoginLimiter(max_failures=4 * self.limiter.max_failures,
+                                           window_s=self.limiter.window_s, clock=self.limiter.clock)
+        self.logins: dict[str, tuple[str, float]] = {}  # live log-in id → (reviewer, when); log-out ends it
         self.env = Environment(loader=PackageLoader("screener.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.filters["highlight"] = highlight
@@ -109,9 +112,10 @@ class ServeApp:
 
     def user(self, request: Request) -> str | None:
         """The logged-in reviewer, if the log-in is live and they are still on the project."""
-        name = self.logins.get(request.session.get("login", ""))
-        if name is None:
+        login = self.logins.get(request.session.get("login", ""))
+        if login is None or login[1] < time.monotonic() - SESSION_HOURS * 3600:
             return None
+        name = login[0]
         with Store.open(self.folder) as store:
             return name if name in team(store).names else None
 
@@ -158,19 +162,21 @@ class ServeApp:
                                message="the form has expired: reload the page and log in again")
         name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
         client = request.client.host if request.client else "?"
-        keys = (f"name:{name}", f"client:{client}")
-        wait = self.limiter.wait(*keys)
+        wait = max(self.limiter.wait(name), self.client_limiter.wait(client))
         if wait > 0:
             return self.render(request, "login.html", status=429,
                                message=f"too many failed log-ins: try again in {wait:.0f} s")
         ok = bool(name) and len(password) <= MAX_PASSWORD and await run_in_threadpool(self._verify, name, password)
         if not ok:
-            self.limiter.failed(*keys)
+            self.limiter.failed(name)
+            self.client_limiter.failed(client)
             return self.render(request, "login.html", status=401, message="wrong name or password")
-        self.limiter.succeeded(keys[0])
+        self.limiter.succeeded(name)
         request.session.clear()  # a new session: new log-in id, new CSRF token
         login = secrets.token_urlsafe(32)
-        self.logins[login] = name
+        self.logins = {k: v for k, v in self.logins.items()  # forget expired log-ins
+                       if v[1] >= time.monotonic() - SESSION_HOURS * 3600}
+        self.logins[login] = (name, time.monotonic())
         request.session.update(login=login, csrf=secrets.token_urlsafe(32))
         return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
 
@@ -183,7 +189,7 @@ class ServeApp:
             return HTMLResponse("the form has expired (missing or wrong CSRF token): reload the page",
                                 status_code=403)
         self.logins.pop(request.session.get("login", ""), None)
-        if user not in self.logins.values():
+        if user not in {who for who, _ in self.logins.values()}:
             await run_in_threadpool(self.sittings.end, user)
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
