@@ -83,7 +83,7 @@ def metrics_command(
     label_column: Annotated[str, typer.Option("--label-column", help="Label column of --data.")] = LABEL_COLUMN,
     prior_ids: Annotated[Optional[str], typer.Option("--prior-ids", help="Comma-separated prior record ids.")] = None,
     metric: Annotated[Optional[str], typer.Option("--metrics", help="Comma-separated metric names, e.g. records@95,loss.")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write recall curves to PATH.png and PATH.svg.")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write recall curves to PATH.svg and PATH.png (300 dpi), or only the format PATH ends in.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Score screening orders: records@r, wss@r, recall@p, atd, loss (priors removed)."""
@@ -91,9 +91,10 @@ def metrics_command(
     rows, tables = score_orders(orders, data=data, label_column=label_column, prior_ids=ids, metrics=metric)
     written = []
     if plot is not None:
-        from screener.plots import plot_recall_curves
+        from screener.plots import plot_recall_curves, readable_name
 
-        written = plot_recall_curves(tables, plot, title=", ".join(p.name for p in orders[:3]))
+        # Titled from the data set (the labelled pool), never from the order files' names.
+        written = plot_recall_curves(tables, plot, title=readable_name(data) if data is not None else "")
     if as_json:
         console.print_json(json.dumps({"orders": rows, "mean": _mean_row(rows)}))
         return

@@ -131,8 +131,8 @@ def demo(
     from screener.readers import read_file
 
     data = read_file(pool)
-    orders = [read_order(Path(j.out_dir) / "order.csv", data=data) for j in jobs[:1]]
-    paths = plot_recall_curves(orders, out / "recall_curve", title="Demo: criteria cold start, peer-support pool (synthetic)")
+    orders = {START_NAMES[Path(j.out_dir).name]: read_order(Path(j.out_dir) / "order.csv", data=data) for j in jobs}
+    paths = plot_recall_curves(orders, out / "recall_curve", title="Peer support in drug addiction (synthetic demo pool)")
     console.print("first@k: records read to find the first k includes; records@95: to find 95% of them;\n"
                   "wss@95: work saved over random reading at 95% recall; recall@10%: share found in the first 10%.")
     console.print(f"recall plot: {', '.join(str(p) for p in paths)}; orders and metrics under {out}/")
