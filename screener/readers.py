@@ -581,6 +581,170 @@ def read_endnote_tagged(path: Path) -> pd.DataFrame:
     return _incidental_ids(pd.DataFrame(joined, dtype=str).fillna(""))
 
 
+# Ovid: records start with "<N>" lines. Tagged ("Citation Manager"/"Ovid tagged"): "TI  - value";
+# display (the default "Ovid" format): a field name on its own line, its value indented below it.
+_OVID_START = re.compile(r"^\ufeff?\s*<(\d+)>\s*$")
+_OVID_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3})\s{1,3}-(?: (.*))?$")
+_OVID_FIELDS = {  # canonical column <- Ovid tag and display names (lower case), first found wins
+    "title": ["ti", "title"],
+    "abstract": ["ab", "abstract"],
+    "authors": ["au", "authors", "author", "a1"],
+    "keywords": ["kw", "keyword heading", "keywords", "mh", "mesh subject headings"],
+    "year": ["yr", "year of publication", "publication year", "py"],
+    "doi": ["do", "digital object identifier", "doi"],
+    "pmid": ["pm", "pubmed id", "medline pmid", "pmid", "ui", "unique identifier"],
+    "journal": ["jn", "journal name", "journal title", "ja", "journal abbreviation"],
+    "volume": ["vo", "volume"],
+    "pages": ["pg", "pagination", "pages"],
+    "accession": ["an", "accession number", "ui", "unique identifier"],
+    "database": ["db", "database"],
+    "source": ["so", "source"],
+}
+_OVID_LIST = {"authors", "keywords"}
+
+
+def _ovid_entries(path: Path) -> tuple[list[dict[str, list[str]]], bool]:
+    """Records as {field name (lower case): values}, and whether they were tagged (not display)."""
+    lines = list(_lines(path, _encoding(path)))
+    starts = [i for i, ln in enumerate(lines) if _OVID_START.match(ln)]
+    tagged = any(_OVID_TAG.match(ln) for ln in lines[starts[0]:starts[0] + 40]) if starts else False
+    entries, numbers = [], []
+    for k, first in enumerate(starts):
+        numbers.append(int(_OVID_START.match(lines[first]).group(1)))
+        entry: dict[str, list[str]] = {}
+        name = None
+        for line in lines[first + 1:starts[k + 1] if k + 1 < len(starts) else len(lines)]:
+            tag = _OVID_TAG.match(line) if tagged else None
+            if tag:
+                name = tag.group(1).lower()
+                entry.setdefault(name, []).append((tag.group(2) or "").strip())
+            elif not line.strip():
+                continue
+            elif tagged or line[:1].isspace():  # a continuation (tagged) or a value line (display)
+                if name is None:
+                    continue
+                if tagged:
+                    entry[name][-1] = (entry[name][-1] + " " + line.strip()).strip()
+                else:
+                    entry[name].append(line.strip())
+            else:  # display: a field name
+                name = line.strip().lower()
+                entry.setdefault(name, [])
+        entries.append(entry)
+    if numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        gap = next(b for a, b in zip(numbers, numbers[1:]) if b != a + 1)
+        raise _fail(path, f"Ovid record <{gap}> does not follow the one before it; the file is incomplete "
+                          "or edited, export it again")
+    return entries, tagged
+
+
+def _ovid_record(entry: dict[str, list[str]], tagged: bool) -> dict[str, str]:
+    def values(canon: str) -> list[str]:
+        return next((v for v in (entry.get(k) for k in _OVID_FIELDS[canon]) if v and any(v)), [])
+
+    row = {}
+    for canon in _OVID_FIELDS:
+        got = [v for v in values(canon) if v]
+        if canon in _OVID_LIST:
+            if not tagged and len(got) == 1 and canon == "authors":  # display: "Smith J. Jones K."
+                got = [a.strip() for a in re.split(r"(?<=\.)\s+(?=[A-Z][^\s.]*,?\s)", got[0]) if a.strip()]
+            row[canon] = "; ".join(a.rstrip(".") if canon == "authors" else a for a in got)
+        else:
+            row[canon] = " ".join(got)
+    source = row.pop("source")
+    database = row.pop("database")
+    accession = row.pop("accession")
+    if not row["journal"] and source:
+        row["journal"] = source.split(". ")[0].strip()
+    if not row["year"] and (match := re.search(r"\b(1[89]\d\d|20\d\d)\b", source)):
+        row["year"] = match.group(1)
+    row["year"] = (re.search(r"\b(1[89]\d\d|20\d\d)\b", row["year"]) or [""])[0]
+    if match := _DOI_ANYWHERE.search(row["doi"] or source):
+        row["doi"] = match.group(1).rstrip(".,")
+    if not row["pmid"] and accession and "medline" in database.lower():
+        row["pmid"] = (_PMID.match(accession) or [None, ""])[1]
+    row["source_ids"] = f"{database or 'Ovid'}:{accession}" if accession else ""
+    return row
+
+
+def read_ovid(path: Path) -> pd.DataFrame:
+    """Ovid exports (MEDLINE, Embase, PsycINFO...), tagged or display format: ``<1>`` starts each record."""
+    entries, tagged = _ovid_entries(path)
+    if not entries:
+        raise _fail(path, "contains no Ovid records (no '<1>' lines); export from Ovid again")
+    rows = [_ovid_record(e, tagged) for e in entries]
+    # No end marker: a cut file shows as a last record missing a field every other record has.
+    if len(entries) > 1:
+        common = set.intersection(*(set(k for k, v in e.items() if any(v)) for e in entries[:-1]))
+        missing = sorted(common - {k for k, v in entries[-1].items() if any(v)})
+        if missing:
+            raise _fail(path, f"the last Ovid record has no {', '.join(missing)} although every other one "
+                              "does; the file looks truncated, export it again")
+    if not all(r["title"] or r["abstract"] for r in rows):
+        raise _fail(path, "has an Ovid record without a title or abstract; export with the complete reference")
+    return _incidental_ids(pd.DataFrame(rows, dtype=str))
+
+
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_NS = {"rdf": _RDF[1:-1], "z": "http://www.zotero.org/namespaces/export#", "dc": "http://purl.org/dc/elements/1.1/",
+       "dcterms": "http://purl.org/dc/terms/", "bib": "http://purl.org/net/biblio#",
+       "foaf": "http://xmlns.com/foaf/0.1/", "prism": "http://prismstandard.org/namespaces/1.2/basic/"}
+_ZOTERO_SKIP = {"attachment", "note"}
+
+
+def read_zotero_rdf(path: Path) -> pd.DataFrame:
+    """Zotero RDF export (File > Export Library > Zotero RDF); notes and attachments are not records."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise _fail(path, f"is not well-formed XML ({exc}); the file looks truncated or damaged, "
+                          "export it from Zotero again") from None
+    about = {node.get(f"{_RDF}about"): node for node in root}
+    rows = []
+    for item in root:
+        kind = _xml_text(item.find("z:itemType", _NS))
+        if not kind or kind in _ZOTERO_SKIP:
+            continue
+
+        def text(xpath: str, node=item) -> str:
+            return _xml_text(node.find(xpath, _NS))
+
+        container = item.find("dcterms:isPartOf", _NS)
+        if container is not None and len(container) == 0:
+            container = about.get(container.get(f"{_RDF}resource"))
+        elif container is not None:
+            container = container[0]
+        authors = []
+        for person in item.findall("bib:authors/rdf:Seq/rdf:li/foaf:Person", _NS):
+            surname, given = text("foaf:surname", person), text("foaf:givenName", person)
+            authors.append(f"{surname}, {given}" if given else surname)
+        identifiers = [_xml_text(n) for n in item.findall("dc:identifier", _NS)]
+        identifiers += [_xml_text(n) for n in item.findall("dc:identifier/dcterms:URI/rdf:value", _NS)]
+        extra = " ".join(_xml_text(n) for n in item.findall("dc:description", _NS))
+        doi = next((m.group(1) for i in identifiers + [item.get(f"{_RDF}about") or "", extra]
+                    if (m := _DOI_ANYWHERE.search(i))), "")
+        pmid = _PMID_IN_NOTE.search(extra)
+        year = re.search(r"\b(1[89]\d\d|20\d\d)\b", text("dc:date"))
+        rows.append({
+            "title": text("dc:title"),
+            "abstract": text("dcterms:abstract"),
+            "keywords": "; ".join(t for t in (_xml_text(n) for n in item.findall("dc:subject", _NS)) if t),
+            "authors": "; ".join(authors),
+            "year": year.group(1) if year else "",
+            "doi": doi.rstrip(".,"),
+            "pmid": pmid.group(1) if pmid else "",
+            "journal": text("dc:title", container) if container is not None else "",
+            "volume": text("prism:volume") or (text("prism:volume", container) if container is not None else ""),
+            "pages": text("bib:pages"),
+            "source_ids": "",
+        })
+    if not rows:
+        raise _fail(path, "contains no Zotero items (no <z:itemType> elements); export as Zotero RDF")
+    return _incidental_ids(pd.DataFrame(rows, dtype=str))
+
+
 # --- sniffing and registry -----------------------------------------------------------------
 
 def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
@@ -592,6 +756,10 @@ def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
         return read_medline
     if head and re.match(r"^(FN|PT|VR) ", head[0]):
         return read_wos
+    if any(_OVID_START.match(ln) for ln in head[:15]) and not any("<record" in ln for ln in head[:10]):
+        return read_ovid
+    if head and head[0].lstrip().startswith("<") and any("zotero.org/namespaces/export" in ln for ln in head):
+        return read_zotero_rdf
     if head and head[0].lstrip().startswith("<") and any("<record" in ln for ln in head[:10]):
         return read_endnote_xml
     if any(re.match(r"^\s*@(article|inproceedings|book|incollection|misc|phdthesis|techreport|"
@@ -627,6 +795,7 @@ READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".bib": read_bibtex,
     ".bibtex": read_bibtex,
     ".xml": read_endnote_xml,
+    ".rdf": read_zotero_rdf,
     ".enw": read_endnote_tagged,
     ".end": read_endnote_tagged,
 }

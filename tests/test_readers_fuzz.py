@@ -48,6 +48,15 @@ def _xlsx() -> bytes:
     return buffer.getvalue()
 
 
+ZOTERO_RDF = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns:z="http://www.zotero.org/namespaces/export#" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:dcterms="http://purl.org/dc/terms/">
+<rdf:Description rdf:about="#item_1"><z:itemType>journalArticle</z:itemType><dc:title>Peer support</dc:title>
+<dcterms:abstract>An abstract.</dcterms:abstract><dc:date>2020</dc:date></rdf:Description>
+</rdf:RDF>
+"""
+
+
 SEEDS: dict[str, bytes] = {
     ".csv": CSV.encode(),
     ".tsv": CSV.replace(",", "\t").encode(),
@@ -63,6 +72,7 @@ SEEDS: dict[str, bytes] = {
     ".xml": ENDNOTE_XML.encode(),
     ".enw": ENDNOTE_TAGGED.encode(),
     ".end": ENDNOTE_TAGGED.encode(),
+    ".rdf": ZOTERO_RDF.encode(),
 }
 SEEDS[".xlsx"] = SEEDS[".xlsm"] = _xlsx()
 # SCREENER_FUZZ_EXAMPLES raises the count for a long local run; CI keeps it quick.
