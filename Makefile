@@ -21,6 +21,7 @@ demo: $(STAMP)
 	@echo "In the browser: $(BIN)/screener reviewers add $(DEMO_REVIEW) you --role owner --password-stdin (type a password of 8+ characters, Enter), then $(BIN)/screener serve $(DEMO_REVIEW) and open http://127.0.0.1:8765/"
 
 test: $(STAMP)
+	$(BIN)/ruff check screener tests benchmarks
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -184,7 +184,7 @@ def main(argv=None) -> int:
                 "n_records": info["n_records"],
                 "n_relevant": info["n_relevant"],
                 "records_at_95": info["records_at_95"],
-                "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "finished_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             }
             with open(results, "a") as fh:
                 fh.write(json.dumps(line) + "\n")

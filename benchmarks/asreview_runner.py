@@ -27,26 +27,25 @@ import time
 
 _T_PROCESS = time.perf_counter()
 
-import argparse  # noqa: E402
-import csv  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-from dataclasses import asdict  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import sys
+from dataclasses import asdict
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import asreview  # noqa: E402
-from asreview import load_dataset  # noqa: E402
-from asreview.learner import ActiveLearningCycle  # noqa: E402
-from asreview.models.models import get_ai_config  # noqa: E402
-from asreview.models.queriers import TopDown  # noqa: E402
-from asreview.models.stoppers import IsFittable, NLabeled  # noqa: E402
-from asreview.simulation.simulate import Simulate  # noqa: E402
+import asreview
+import numpy as np
+import pandas as pd
+from asreview import load_dataset
+from asreview.learner import ActiveLearningCycle
+from asreview.models.models import get_ai_config
+from asreview.models.queriers import TopDown
+from asreview.models.stoppers import IsFittable, NLabeled
+from asreview.simulation.simulate import Simulate
 
 _T_IMPORTED = time.perf_counter()
 
@@ -110,7 +109,7 @@ def run(
     try:
         prior_rows = [row_of[str(r)] for r in prior_ids]
     except KeyError as e:
-        raise SystemExit(f"prior record id {e} not in {data_path}")
+        raise SystemExit(f"prior record id {e} not in {data_path}") from None
 
     # ASReview input: title, abstract, label only, same row order.
     tmp_csv = out_dir / f".asreview_input_{os.getpid()}.csv"

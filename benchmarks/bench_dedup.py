@@ -33,17 +33,16 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
+from jsonl import append_jsonl, git_commit
 
 RESULTS = ROOT / "benchmarks" / "results" / "dedup.jsonl"
 DEDUP_DIR = ROOT.parent / "shared" / "dedup"
@@ -206,7 +205,7 @@ def benchmark(args: argparse.Namespace) -> None:
                 "n_true_groups": len(truth), "pairs": score_pairs(ids, truth, out["groups"]),
                 "records": score_records(ids, truth, out["groups"]), "seconds": round(out["seconds"], 3),
                 "peak_mb": round(out["peak_mb"], 1), "commit": commit, "versions": versions(),
-                "date": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                "date": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
 def calibrate(args: argparse.Namespace) -> None:
@@ -231,7 +230,7 @@ def scale(args: argparse.Namespace) -> None:
                            "n_records": out["n_records"], "n_groups_found": len(out["groups"]),
                            "seconds": round(out["seconds"], 3), "peak_mb": round(out["peak_mb"], 1),
                            "commit": git_commit(), "versions": versions(),
-                           "date": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                           "date": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
 def report(_: argparse.Namespace) -> None:

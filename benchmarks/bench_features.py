@@ -27,13 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
+from bench_import import build_table
+from jsonl import append_jsonl, git_commit
 
-from bench_import import build_table  # noqa: E402
-
-from screener.features import TextFeatures, record_text  # noqa: E402
-from screener.model import library_versions  # noqa: E402
-from screener.readers import read_file  # noqa: E402
+from screener.features import TextFeatures, record_text
+from screener.model import library_versions
+from screener.readers import read_file
 
 RESULTS = ROOT / "benchmarks" / "results" / "features.jsonl"
 

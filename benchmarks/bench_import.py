@@ -20,18 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
+import numpy as np
+import pandas as pd
+from jsonl import append_jsonl, git_commit
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from screener.dedup import duplicate_groups  # noqa: E402
-from screener.readers import read_file  # noqa: E402
+from screener.dedup import duplicate_groups
+from screener.readers import read_file
 
 RESULTS = ROOT / "benchmarks" / "results" / "import.jsonl"
 
@@ -141,7 +140,7 @@ def main() -> int:
             row = {"benchmark": "import", "format": fmt, "records": args.records,
                    "file_mb": round(path.stat().st_size / 2**20, 1), "repeats": args.repeats,
                    **json.loads(child.stdout), "versions": versions(),
-                   "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                   "when": datetime.now(UTC).isoformat(timespec="seconds")}
             append_jsonl(args.out, row)
     return 0
 

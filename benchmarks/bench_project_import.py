@@ -18,13 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
+from jsonl import append_jsonl, git_commit
 
 RESULTS = ROOT / "benchmarks" / "results" / "project_import.jsonl"
 
@@ -32,7 +32,6 @@ RESULTS = ROOT / "benchmarks" / "results" / "project_import.jsonl"
 def build_ris(data_dir: Path, n: int, path: Path) -> str:
     """Write ``n`` records as RIS; returns where they came from."""
     import pandas as pd
-
     from bench_import import build_table, pools, write_ris
 
     if pools(data_dir):
@@ -89,7 +88,7 @@ def main() -> int:
                "file_mb": round(path.stat().st_size / 2**20, 1), **json.loads(run.stdout.splitlines()[-1]),
                "versions": {"python": platform.python_version(), "pandas": pd.__version__,
                             "rispy": getattr(rispy, "__version__", "?"), "commit": commit},
-               "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+               "when": datetime.now(UTC).isoformat(timespec="seconds")}
     append_jsonl(args.out, row)
     return 0
 

@@ -19,21 +19,20 @@ import platform
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
+import numpy as np
+import pandas as pd
+from jsonl import append_jsonl, git_commit
+from rich.console import Console
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from rich.console import Console  # noqa: E402
-
-from screener.project import import_files, init_project, load_pool  # noqa: E402
-from screener.session import Session  # noqa: E402
-from screener.project.store import Store  # noqa: E402
-from screener.tui import render  # noqa: E402
+from screener.project import import_files, init_project, load_pool
+from screener.project.store import Store
+from screener.session import Session
+from screener.tui import render
 
 RESULTS = ROOT / "benchmarks" / "results" / "session.jsonl"
 
@@ -112,7 +111,7 @@ def main() -> int:
     commit = git_commit()
     import sklearn
 
-    row = {"benchmark": "session", "data": origin, "records": int(len(pool.ids)),
+    row = {"benchmark": "session", "data": origin, "records": len(pool.ids),
            "decisions": len(times), "includes_found": int(found), "models_adopted": models,
            "key_to_next_ms_median": round(float(np.median(ms)), 2),
            "key_to_next_ms_p90": round(float(np.percentile(ms, 90)), 2),
@@ -120,7 +119,7 @@ def main() -> int:
            "startup_s": round(startup_s, 2), "import_s": round(import_s, 2), "settings": settings,
            "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                         "pandas": pd.__version__, "commit": commit},
-           "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+           "when": datetime.now(UTC).isoformat(timespec="seconds")}
     append_jsonl(args.out, row)
     return 0
 

@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from asreview_baseline import asreview_python, draw_priors, run_asreview  # noqa: E402
+from asreview_baseline import asreview_python, draw_priors, run_asreview
 
-from screener.model import library_versions  # noqa: E402
-from screener.readers import read_file  # noqa: E402
-from screener.simulate import simulate  # noqa: E402
+from screener.model import library_versions
+from screener.readers import read_file
+from screener.simulate import simulate
 
 RESULTS = ROOT / "benchmarks" / "results" / "speed.jsonl"
 
@@ -79,7 +79,7 @@ def main() -> int:
                     theirs.append(run_asreview(path, "label_included", priors, seed, tmp)["wall_s"])
             ticks: list[float] = []
             t0 = time.perf_counter()
-            simulate(records, seed=seed, prior_ids=priors, progress=lambda i, n: ticks.append(time.perf_counter()))
+            simulate(records, seed=seed, prior_ids=priors, progress=lambda i, n, ticks=ticks: ticks.append(time.perf_counter()))
             ours.append(time.perf_counter() - t0)
             steps.append(np.diff(ticks))
             print(f"{name} seed {seed}: screener {ours[-1]:.1f} s" + (f", asreview {theirs[-1]:.1f} s" if theirs else ""),

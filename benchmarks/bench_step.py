@@ -33,13 +33,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from jsonl import append_jsonl, git_commit  # noqa: E402  (benchmarks/jsonl.py)
+from jsonl import append_jsonl, git_commit
 
-from screener.active import UNLABELLED, ActiveLearner  # noqa: E402
-from screener.dedup import duplicate_groups  # noqa: E402
-from screener.features import TextFeatures  # noqa: E402
-from screener.model import library_versions  # noqa: E402
-from screener.readers import read_file  # noqa: E402
+from screener.active import UNLABELLED, ActiveLearner
+from screener.dedup import duplicate_groups
+from screener.features import TextFeatures
+from screener.model import library_versions
+from screener.readers import read_file
 
 RESULTS = ROOT / "benchmarks" / "results" / "step.jsonl"
 

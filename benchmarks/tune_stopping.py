@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from jsonl import git_commit  # noqa: E402
+from jsonl import git_commit
 
 RESULTS = HERE / "results"
 RUNS = RESULTS / "tune_stopping.jsonl"

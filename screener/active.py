@@ -195,7 +195,7 @@ class ActiveLearner(BaseEstimator):
             return WarmLogisticRegression(C=self.C, tol=self.tol, warm_epochs=self.policy.warm_epochs, random_state=seed)
         return make_classifier(C=self.C, tol=self.tol, random_state=seed)
 
-    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "ActiveLearner":
+    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> ActiveLearner:
         """Fit on the labelled rows of ``X`` (and the criteria pseudo-document, if given).
 
         Under a fit policy without ``warm_start`` every fit starts from scratch (a new classifier

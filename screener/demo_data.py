@@ -21,17 +21,17 @@ import numpy as np
 import pandas as pd
 
 from screener.demo_phrases import (
+    BORDERLINE_TWISTS,
+    GENERIC,
     GIVEN,
+    JOURNAL_MIX,
     JOURNALS,
     KEYWORDS,
+    LINKED,
     OTHER_CONDITIONS,
     SLOTS,
     SURNAMES,
     TEMPLATES,
-    BORDERLINE_TWISTS,
-    GENERIC,
-    JOURNAL_MIX,
-    LINKED,
 )
 from screener.errors import ConfigError
 from screener.labels import LABEL_COLUMN

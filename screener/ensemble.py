@@ -45,7 +45,7 @@ from screener.simulate import draw_priors, prior_rows
 class CharFeatures:
     """TF-IDF of character n-grams inside word boundaries (sublinear tf, l2 rows, float32)."""
 
-    def __init__(self, *, ngram_range: tuple[int, int] = (4, 4), min_df: int | float = 2, max_df: int | float = 0.95,
+    def __init__(self, *, ngram_range: tuple[int, int] = (4, 4), min_df: float = 2, max_df: float = 0.95,
                  fields: tuple[str, ...] = DEFAULT_FIELDS):
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -104,7 +104,7 @@ class NaiveBayesRanker:
         self.alpha = alpha
         self.random_state = random_state
 
-    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> "NaiveBayesRanker":
+    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None) -> NaiveBayesRanker:
         if not self.alpha > 0:
             raise ConfigError(f"alpha must be > 0, got {self.alpha!r}")
         rows = np.flatnonzero(labels >= 0)
@@ -193,7 +193,7 @@ class RankEnsemble:
             w = np.exp(-self.eta * (self.loss_ - self.loss_.min()))
         return w / w.sum()
 
-    def fit(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray, *, pseudo: Sequence | None = None) -> "RankEnsemble":
+    def fit(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray, *, pseudo: Sequence | None = None) -> RankEnsemble:
         """Charge the members for the relevant records labelled since the last scoring, then refit each."""
         self._setup()
         labels = np.asarray(labels)

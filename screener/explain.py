@@ -67,7 +67,7 @@ class TermExplainer:
         if self.direction not in DIRECTIONS:
             raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}, got {self.direction!r}")
 
-    def fit(self, vocabulary: dict[str, int]) -> "TermExplainer":
+    def fit(self, vocabulary: dict[str, int]) -> TermExplainer:
         """Learn the column → term map from a fitted vectorizer's ``vocabulary_``."""
         self._check_params()
         self.terms_ = feature_terms(vocabulary)

@@ -156,8 +156,7 @@ def _head(path: Path, enc: str, n: int = 50) -> list[str]:
     """The first ``n`` non-blank lines (from the first 64 KiB), for sniffing."""
     with path.open("rb") as handle:
         text = handle.read(65536).decode(enc, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return [ln for ln in text.splitlines()[:n] if ln.strip()]
 
 
@@ -280,9 +279,7 @@ def _ris_record(entry: dict) -> dict[str, str]:
         database = _text(entry.get("name_of_database")).lower()
         match = _PMID.match(accession)
         labelled = accession.strip().lower().startswith("pmid")
-        if match and (labelled or "medline" in database or "pubmed" in database):
-            row["pmid"] = match.group(1)
-        elif match := _PMID_IN_NOTE.search(_text(entry.get("notes"))):
+        if match and (labelled or "medline" in database or "pubmed" in database) or (match := _PMID_IN_NOTE.search(_text(entry.get("notes")))):
             row["pmid"] = match.group(1)
     if not row["doi"]:
         for key in _RIS_DOI_FALLBACK:
@@ -763,7 +760,7 @@ def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
     if head and head[0].lstrip().startswith("<") and any("<record" in ln for ln in head[:10]):
         return read_endnote_xml
     if any(re.match(r"^\s*@(article|inproceedings|book|incollection|misc|phdthesis|techreport|"
-                    r"conference|inbook|unpublished|mastersthesis|online|report)\s*[{(]", ln, re.I)
+                    r"conference|inbook|unpublished|mastersthesis|online|report)\s*[{(]", ln, re.IGNORECASE)
            for ln in head):
         return read_bibtex
     if head and head[0].startswith("%0 "):
@@ -868,7 +865,7 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
             parts.append((prefix + values).where(values != "", ""))
         out["source_ids"] = pd.concat(parts, axis=1).apply(lambda r: "; ".join(v for v in r if v), axis=1)
     out["doi"] = normalise_doi(out["doi"])
-    out["pmid"] = out["pmid"].str.extract(r"^(?:pmid:?\s*)?(\d{1,9})(?:\.0)?$", flags=re.I,
+    out["pmid"] = out["pmid"].str.extract(r"^(?:pmid:?\s*)?(\d{1,9})(?:\.0)?$", flags=re.IGNORECASE,
                                           expand=False).fillna("")
     out["year"] = (normalise_year(raw[found["year"]].reset_index(drop=True))
                    if found["year"] is not None else pd.Series(pd.NA, index=out.index, dtype="Int64"))

@@ -279,7 +279,7 @@ class WarmLogisticRegression(BaseEstimator):
         self.rng_ = check_random_state(self.random_state)
 
     def fit(self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None, *,
-            rows: np.ndarray | None = None) -> "WarmLogisticRegression":
+            rows: np.ndarray | None = None) -> WarmLogisticRegression:
         """Fit on the rows of ``X``, or on ``X[rows]`` without copying them.
 
         ``y`` holds 0/1 labels (1 is the positive class) and ``sample_weight`` non-negative

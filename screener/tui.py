@@ -120,7 +120,7 @@ class TerminalKeys:
     def __init__(self, fd: int):
         self.fd = fd
 
-    def __enter__(self) -> "TerminalKeys":
+    def __enter__(self) -> TerminalKeys:
         import termios
         import tty
 
@@ -144,7 +144,7 @@ class StreamKeys:
     def __init__(self, stream: IO[str]):
         self.stream = stream
 
-    def __enter__(self) -> "StreamKeys":
+    def __enter__(self) -> StreamKeys:
         return self
 
     def __exit__(self, *exc) -> None:

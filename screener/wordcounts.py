@@ -258,7 +258,7 @@ def _limit_features(X: sp.csr_matrix, terms: list[str], high: float, low: float,
     return X, terms if mask.all() else [t for t, k in zip(terms, mask) if k]
 
 
-def count_matrix(docs: list[str], *, ngram_range: tuple[int, int], min_df: int | float, max_df: int | float,
+def count_matrix(docs: list[str], *, ngram_range: tuple[int, int], min_df: float, max_df: float,
                  max_features: int | None, dtype=np.float32, n_jobs: int = 1,
                  batch: int = BATCH) -> tuple[sp.csr_matrix, dict[str, int]]:
     """``CountVectorizer(...).fit_transform(docs)`` and its ``vocabulary_``, for lower-cased,

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from sklearn.base import clone
 from sklearn.svm import LinearSVC
 
@@ -52,8 +51,9 @@ def test_same_seed_same_queue_and_inputs_untouched(pool):
 
 def test_criteria_rank_the_pool_before_any_label(pool):
     records, features, X, y = pool
-    from screener.criteria import load_criteria
     from pathlib import Path
+
+    from screener.criteria import load_criteria
 
     crit = load_criteria(Path(__file__).resolve().parents[1] / "data" / "peer_support.criteria.toml")
     pseudo = features.transform([crit.pseudo_document()]).astype(np.float64)

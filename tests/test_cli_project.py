@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 import screener.cli.project  # noqa: F401  (registers the commands)
 from screener.project.store import Store
-from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

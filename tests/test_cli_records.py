@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-from screener.demo_data import make_demo_pool
 from conftest import run_cli
+
+from screener.demo_data import make_demo_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 

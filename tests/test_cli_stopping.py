@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_cli
 
 import screener.cli.stopping  # noqa: F401  (registers the sub-app until cli/__init__ does)
-from screener.cli.stopping import parse_targets
 from screener.cli.options import parse_seeds
+from screener.cli.stopping import parse_targets
 from screener.errors import ConfigError
 
 
@@ -106,7 +105,10 @@ def test_evaluate_on_a_dask_cluster(tmp_path):
     code, _, stderr = run_cli(["stopping", "evaluate", pool, "--seeds", "0-1", "--targets", "0.9", "--rules",
                                "n_in_a_row:n=10;screener", "--orders", orders, "--out", local, "--n-jobs", "1", "--no-plots"])
     assert code == 0, stderr
-    strip = lambda p: [{k: v for k, v in json.loads(l).items() if k != "wall_s"} for l in p.read_text().splitlines()]
+
+    def strip(p):
+        return [{k: v for k, v in json.loads(line).items() if k != "wall_s"} for line in p.read_text().splitlines()]
+
     assert strip(tmp_path / "dask" / "stopping.jsonl") == strip(local / "stopping.jsonl")  # same results, either backend
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import run_cli
+
 from screener.project.store import Store
 from tests.test_prisma_diagram import svg_text
 
@@ -110,7 +110,7 @@ def test_two_reviewers_blind_dual_review_to_a_prisma_diagram(tmp_path):
         assert store.n_decisions() == before
     # conflicts resolved by the adjudicator
     listed = cli("conflicts", review, "--stage", "ta")
-    conflict_ids = [int(m) for m in re.findall(r"^│\s*(\d+)\s*│", listed, flags=re.M)]
+    conflict_ids = [int(m) for m in re.findall(r"^│\s*(\d+)\s*│", listed, flags=re.MULTILINE)]
     assert len(conflict_ids) > 5 and f"{len(conflict_ids)} conflicts" in listed
     for rid in conflict_ids:
         cli("resolve", review, str(rid), "--label", "include" if rid % 2 else "exclude", "--by", "carol",
@@ -136,7 +136,7 @@ def test_two_reviewers_blind_dual_review_to_a_prisma_diagram(tmp_path):
     cli("screen", review, "--stage", "ft", "--reviewer", "bob", "--keys-from-stdin",
         stdin=keys(4, len(at_ft) + 3, stage="ft"))
     listed = cli("conflicts", review, "--stage", "ft")
-    for rid in [int(m) for m in re.findall(r"^│\s*(\d+)\s*│", listed, flags=re.M)]:
+    for rid in [int(m) for m in re.findall(r"^│\s*(\d+)\s*│", listed, flags=re.MULTILINE)]:
         with Store.open(review) as store:
             from screener.project.reviewers import exclusion_reasons
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from screener.project import import_files, init_project, load_pool
-from screener.session import Session
 from screener.project.store import Store
+from screener.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -79,7 +79,7 @@ def test_sigkill_after_n_decisions_keeps_exactly_those(review, n=5):
     # the next sitting opens without repair and continues where the killed one was
     with Store.open(review) as store:
         session = Session(store, load_pool(store), reviewer="ann", background=False)
-        last_shown = re.findall(r"^record (\d+):", out, flags=re.M)[-1]
+        last_shown = re.findall(r"^record (\d+):", out, flags=re.MULTILINE)[-1]
         assert session.view().record["record_id"] == int(last_shown)
         session.handle_key("e")
         assert store.n_decisions() == n + 1

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from screener.dedup import (
-    choose_kept, duplicate_groups, duplicate_report, find_duplicates, normalise_title,
+    choose_kept,
+    duplicate_groups,
+    duplicate_report,
+    find_duplicates,
+    normalise_title,
 )
 from screener.readers import RECORD_COLUMNS, read_file
 

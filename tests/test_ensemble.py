@@ -10,7 +10,14 @@ import scipy.sparse as sp
 
 from screener.active import UNLABELLED
 from screener.demo_data import make_demo_pool
-from screener.ensemble import FEATURE_SETS, MODELS, CharFeatures, RankEnsemble, WordLlamaFeatures, simulate_ensemble
+from screener.ensemble import (
+    FEATURE_SETS,
+    MODELS,
+    CharFeatures,
+    RankEnsemble,
+    WordLlamaFeatures,
+    simulate_ensemble,
+)
 from screener.errors import ConfigError
 from screener.simulate import SimulationSettings, simulate
 

@@ -12,7 +12,12 @@ from scipy.stats import binomtest
 
 from screener.experiments.reports import markdown_table, write_reports
 from screener.experiments.stopping_sweep import evaluate_order_rules
-from screener.experiments.summary import leave_one_pool_out, pooled, summarise, wilson_interval
+from screener.experiments.summary import (
+    leave_one_pool_out,
+    pooled,
+    summarise,
+    wilson_interval,
+)
 from screener.stopping import make_rule
 from screener.stopping.replay import replay
 

@@ -10,7 +10,12 @@ import pytest
 
 from screener.errors import DataError
 from screener.experiments import tuning
-from screener.experiments.order_cache import cached_orders, fingerprint, load_order, order_path
+from screener.experiments.order_cache import (
+    cached_orders,
+    fingerprint,
+    load_order,
+    order_path,
+)
 from screener.experiments.stopping_sweep import replay_order_file
 from screener.experiments.summary import summarise
 

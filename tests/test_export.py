@@ -11,8 +11,8 @@ import pytest
 import rispy
 
 from screener.errors import ConfigError
-from screener.project.export import EXPORT_COLUMNS, escape_cells, export_project
 from screener.project import import_files, init_project, load_pool
+from screener.project.export import EXPORT_COLUMNS, escape_cells, export_project
 from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

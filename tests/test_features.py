@@ -129,7 +129,7 @@ def test_matrix_and_vocabulary_are_tfidfvectorizer_s(params):
 
 
 def test_parallel_counting_gives_the_same_matrix(monkeypatch):
-    import screener.features as features
+    from screener import features
 
     texts = _varied_texts(400, seed=1)
     vec, ref = _sklearn(texts)
@@ -156,7 +156,7 @@ def test_counts_do_not_depend_on_chunks_and_batches(n_jobs, batch):
 
 
 def test_small_pools_are_counted_in_this_process(monkeypatch):
-    import screener.wordcounts as wordcounts
+    from screener import wordcounts
 
     def no_processes(*args, **kwargs):
         raise AssertionError("no worker processes for a small pool")

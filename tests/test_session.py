@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from screener.project import import_files, init_project, load_pool
-from screener.session import Session
 from screener.project.store import Store
+from screener.session import Session
 from screener.tui import render
 
 ROOT = Path(__file__).resolve().parents[1]

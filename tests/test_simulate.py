@@ -6,7 +6,13 @@ import pytest
 
 from screener.demo_data import make_demo_pool
 from screener.errors import ConfigError, DataError
-from screener.simulate import SimulationJob, SimulationSettings, draw_priors, run_job, simulate
+from screener.simulate import (
+    SimulationJob,
+    SimulationSettings,
+    draw_priors,
+    run_job,
+    simulate,
+)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ move these, regenerate them (the digest below) and say so in the commit.
 import hashlib
 
 import pytest
+from conftest import ROOT
 
 from screener.criteria import load_criteria
 from screener.readers import read_file
 from screener.simulate import SimulationSettings, run_simulation
-from conftest import ROOT
 
 # case -> (record ids in order, scores, checkpoints): sha1 prefixes of their text
 PINNED = {

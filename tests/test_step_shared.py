@@ -10,9 +10,9 @@ import pytest
 
 from screener.labels import UNLABELLED
 from screener.project import import_files, init_project, load_pool, project_learner
+from screener.project.store import Store
 from screener.session import Session
 from screener.simulate import replay
-from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

@@ -8,9 +8,15 @@ import threading
 import pandas as pd
 import pytest
 
-from screener.project import store as store_mod
 from screener.errors import ProjectError
-from screener.project.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, screening_sequence
+from screener.project import store as store_mod
+from screener.project.store import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    screening_sequence,
+)
 
 
 def _records(store: Store, n: int = 3) -> list[int]:

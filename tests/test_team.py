@@ -12,8 +12,19 @@ from screener.project import import_files, init_project, load_pool
 from screener.project.consensus import conflicts, resolve, stage_agreement
 from screener.project.flow import flow_counts
 from screener.project.fulltext import attach_report, mark_not_retrieved, report_file
-from screener.project.reviewers import add_reason, add_reviewer, check_reviewer, exclusion_reasons, set_mode
-from screener.project.votes import ReviewerLedger, cast_vote, reviewer_decisions, stage_outcomes
+from screener.project.reviewers import (
+    add_reason,
+    add_reviewer,
+    check_reviewer,
+    exclusion_reasons,
+    set_mode,
+)
+from screener.project.votes import (
+    ReviewerLedger,
+    cast_vote,
+    reviewer_decisions,
+    stage_outcomes,
+)
 from screener.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from tests.test_crash import RUNNER, _read_until
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-ACK = re.compile(r"^saved #(\d+): (include|exclude|maybe) record (\d+)$", re.M)
+ACK = re.compile(r"^saved #(\d+): (include|exclude|maybe) record (\d+)$", re.MULTILINE)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,15 +14,15 @@ from screener.cli._app import app, console
 @app.command("duplicates")
 def duplicates_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
-    unmerge: Annotated[Optional[list[int]], typer.Option(
+    unmerge: Annotated[list[int] | None, typer.Option(
         "--unmerge", help="Put this merged record back in the pool (a kept record's id: its whole group). "
         "Repeat for several.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Write every merge with its evidence here (CSV).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write every merge with its evidence here (CSV).")] = None,
 ) -> None:
     """List every merge with its evidence and the pairs flagged but kept apart; undo merges."""
-    from screener.project.export import escape_cells
     from screener.project.duplicates import flagged, merges
     from screener.project.duplicates import unmerge as unmerge_records
+    from screener.project.export import escape_cells
 
     if unmerge:
         back = unmerge_records(review, unmerge)

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from screener.cli._app import app, console
@@ -84,8 +90,7 @@ def simulate(
     if not single:
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "runs.jsonl", "w") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, default=str) + "\n")
+            fh.writelines(json.dumps(row, default=str) + "\n" for row in rows)
     console.print(render_summary(rows, f"{len(rows)} simulation run(s)"))
     console.print(f"orders and metrics written to {out}")
 
@@ -101,8 +106,8 @@ def demo(
     seed: int = typer.Option(0, help="Seed of the demo runs."),
 ) -> None:
     """Simulate a screening of the built-in SYNTHETIC peer-support pool, with and without the criteria."""
-    from screener.plots import plot_recall_curves
     from screener.orders import read_order
+    from screener.plots import plot_recall_curves
 
     root = Path(__file__).resolve().parents[2]
     pool, crit = root / DEMO_POOL, root / DEMO_CRITERIA
@@ -119,7 +124,7 @@ def demo(
         SimulationJob(data=str(pool), seed=seed, out_dir=str(out / "one_include_one_exclude"), settings=fast),
     ]
     rows = run_sweep(jobs, n_jobs=-1)
-    table = Table(title="How much reading the ranking saves (records screened of %d)" % rows[0]["N"])
+    table = Table(title=f"How much reading the ranking saves (records screened of {rows[0]['N']})")
     shown = ["first@1", "first@5", "records@95", "records@100", "wss@95", "recall@10%", "loss"]
     table.add_column("start from", no_wrap=True)
     for m in shown:

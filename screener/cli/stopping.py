@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -46,13 +46,13 @@ def evaluate_command(
     seeds: Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0-19 or 0,1,2.")] = "0-4",
     targets: Annotated[str, typer.Option("--targets", help="Target recalls, comma-separated.")] = "0.8,0.9,0.95",
     rules: Annotated[str, typer.Option("--rules", help="'all' or rule specs separated by ';' (e.g. knee;n_in_a_row:n=50).")] = "all",
-    orders: Annotated[Optional[Path], typer.Option("--orders", help="Order cache: <orders>/<pool>/<label>/seed<k>/order.csv "
+    orders: Annotated[Path | None, typer.Option("--orders", help="Order cache: <orders>/<pool>/<label>/seed<k>/order.csv "
                                                    "(default OUT/orders); missing orders are simulated.")] = None,
     label_column: Annotated[str, typer.Option("--label-column")] = LABEL_COLUMN,
     confidence: Annotated[float, typer.Option("--confidence", help="1 − α for rules with a guarantee.")] = 0.95,
     check_every: Annotated[int, typer.Option("--check-every", help="Records between checks.")] = 5,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Local processes (-1: every core).")] = -1,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786).")] = None,
     skip_missing: Annotated[bool, typer.Option("--skip-missing", help="Leave out runs without an order file "
                                                "instead of simulating them.")] = False,
     no_plots: Annotated[bool, typer.Option("--no-plots")] = False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -104,7 +104,7 @@ def reviewers_list(review: Project) -> None:
 @app.command("mode")
 def mode_cmd(review: Project, stage: Stage = "ta",
              mode: Annotated[str, typer.Option("--mode", help="single or dual.")] = "dual",
-             blind: Annotated[Optional[bool], typer.Option("--blind/--no-blind", help="Blind dual screening "
+             blind: Annotated[bool | None, typer.Option("--blind/--no-blind", help="Blind dual screening "
                                                            "(default: unchanged; new projects are blind).")] = None) -> None:
     """Set a stage's screening mode: single (one vote decides) or dual independent screening."""
     from screener.project.reviewers import set_mode
@@ -116,7 +116,7 @@ def mode_cmd(review: Project, stage: Stage = "ta",
 
 @reasons_app.command("add")
 def reasons_add(review: Project, reason: Annotated[str, typer.Argument(help="The reason's text.")],
-                by: Annotated[Optional[str], typer.Option("--by", help="Who adds it (default: the project's).")] = None) -> None:
+                by: Annotated[str | None, typer.Option("--by", help="Who adds it (default: the project's).")] = None) -> None:
     """Add a custom exclusion reason to the project's list."""
     from screener.project.reviewers import add_reason
 
@@ -138,11 +138,11 @@ def reasons_list(review: Project) -> None:
 @app.command("decide")
 def decide_cmd(review: Project, record: Annotated[int, typer.Argument(help="Record id.")],
                label: Annotated[str, typer.Option("--label", help="include, exclude or maybe.")],
-               reviewer: Annotated[Optional[str], typer.Option(help="Who decides (default: the project's).")] = None,
+               reviewer: Annotated[str | None, typer.Option(help="Who decides (default: the project's).")] = None,
                stage: Stage = "ta",
-               reason: Annotated[Optional[list[str]], typer.Option("--reason", help="An exclusion reason (repeat).")] = None,
-               tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeat).")] = None,
-               note: Annotated[Optional[str], typer.Option(help="A note.")] = None) -> None:
+               reason: Annotated[list[str] | None, typer.Option("--reason", help="An exclusion reason (repeat).")] = None,
+               tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeat).")] = None,
+               note: Annotated[str | None, typer.Option(help="A note.")] = None) -> None:
     """Record or change a decision (a new ledger row; several reasons and tags allowed)."""
     from screener.project.votes import cast_vote
 
@@ -154,10 +154,10 @@ def decide_cmd(review: Project, record: Annotated[int, typer.Argument(help="Reco
 
 @app.command("decisions")
 def decisions_cmd(review: Project,
-                  reviewer: Annotated[Optional[str], typer.Option(help="Whose decisions (default: the project's).")] = None,
-                  label: Annotated[Optional[str], typer.Option(help="Only this label (e.g. maybe).")] = None,
-                  stage: Annotated[Optional[str], typer.Option("--stage", help="ta or ft (default: both).")] = None,
-                  search: Annotated[Optional[str], typer.Option(help="Words in the title.")] = None) -> None:
+                  reviewer: Annotated[str | None, typer.Option(help="Whose decisions (default: the project's).")] = None,
+                  label: Annotated[str | None, typer.Option(help="Only this label (e.g. maybe).")] = None,
+                  stage: Annotated[str | None, typer.Option("--stage", help="ta or ft (default: both).")] = None,
+                  search: Annotated[str | None, typer.Option(help="Words in the title.")] = None) -> None:
     """A reviewer's current decisions (their latest per record), to list, search and revisit."""
     from screener.project.votes import reviewer_decisions
 
@@ -188,9 +188,9 @@ def conflicts_cmd(review: Project, stage: Stage = "ta") -> None:
 @app.command("resolve")
 def resolve_cmd(review: Project, record: Annotated[int, typer.Argument(help="Record id.")],
                 label: Annotated[str, typer.Option("--label", help="The consensus decision.")],
-                by: Annotated[Optional[str], typer.Option("--by", help="Adjudicator, or the voters: alice+bob.")] = None,
-                reason: Annotated[Optional[str], typer.Option(help="Exclusion reason from the list.")] = None,
-                note: Annotated[Optional[str], typer.Option(help="Why (the consensus reasoning).")] = None,
+                by: Annotated[str | None, typer.Option("--by", help="Adjudicator, or the voters: alice+bob.")] = None,
+                reason: Annotated[str | None, typer.Option(help="Exclusion reason from the list.")] = None,
+                note: Annotated[str | None, typer.Option(help="Why (the consensus reasoning).")] = None,
                 stage: Stage = "ta") -> None:
     """Record the consensus decision on a conflict (every vote stays in the ledger)."""
     from screener.project.consensus import resolve
@@ -238,7 +238,7 @@ def prisma_cmd(review: Project, out: Annotated[Path, typer.Option("--out", "-o",
 @fulltext_app.command("attach")
 def fulltext_attach(review: Project, record: Annotated[int, typer.Argument(help="Record id.")],
                     pdf: Annotated[Path, typer.Argument(help="The report as a PDF (copied into the project).")],
-                    reviewer: Annotated[Optional[str], typer.Option(help="Who attaches it.")] = None) -> None:
+                    reviewer: Annotated[str | None, typer.Option(help="Who attaches it.")] = None) -> None:
     """Attach a record's full text (a checked PDF, copied into the project folder)."""
     from screener.project.fulltext import attach_report
 
@@ -249,8 +249,8 @@ def fulltext_attach(review: Project, record: Annotated[int, typer.Argument(help=
 
 @fulltext_app.command("not-retrieved")
 def fulltext_not_retrieved(review: Project, record: Annotated[int, typer.Argument(help="Record id.")],
-                           reviewer: Annotated[Optional[str], typer.Option(help="Who marks it.")] = None,
-                           note: Annotated[Optional[str], typer.Option(help="Why (e.g. asked the authors).")] = None) -> None:
+                           reviewer: Annotated[str | None, typer.Option(help="Who marks it.")] = None,
+                           note: Annotated[str | None, typer.Option(help="Why (e.g. asked the authors).")] = None) -> None:
     """Mark a record's report as not retrieved (PRISMA counts it so)."""
     from screener.project.fulltext import mark_not_retrieved
 

@@ -8,7 +8,12 @@ Modules: ``normalise`` (field variants), ``pairs`` (blocking and evidence),
 """
 
 from screener.dedup.groups import (
-    Duplicates, choose_kept, describe_pair, duplicate_groups, duplicate_report, find_duplicates,
+    Duplicates,
+    choose_kept,
+    describe_pair,
+    duplicate_groups,
+    duplicate_report,
+    find_duplicates,
 )
 from screener.dedup.match import THRESHOLD
 from screener.dedup.normalise import normalise_title

@@ -246,7 +246,7 @@ def normalise_doi(s: pd.Series) -> pd.Series:
 
 def normalise_pmid(s: pd.Series) -> pd.Series:
     """PMIDs as digit strings without leading zeros ('' when none)."""
-    t = _strings(s).str.extract(r"^\s*(?:pmid:?\s*)?0*(\d{1,9})(?:\.0)?\s*$", flags=re.I, expand=False)
+    t = _strings(s).str.extract(r"^\s*(?:pmid:?\s*)?0*(\d{1,9})(?:\.0)?\s*$", flags=re.IGNORECASE, expand=False)
     return t.fillna("")
 
 

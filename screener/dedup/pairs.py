@@ -17,8 +17,17 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from screener.dedup.normalise import (
-    author_surnames, first_page, fold, normalise_doi, normalise_journal, normalise_pmid,
-    normalise_text, normalise_title, title_variants, volume_number, year_number,
+    author_surnames,
+    first_page,
+    fold,
+    normalise_doi,
+    normalise_journal,
+    normalise_pmid,
+    normalise_text,
+    normalise_title,
+    title_variants,
+    volume_number,
+    year_number,
 )
 
 MAX_BLOCK = 100

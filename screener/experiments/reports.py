@@ -33,8 +33,7 @@ def write_jsonl(path: Path, records, extra: dict | None = None, mode: str = "w")
     """``records`` (dicts) as JSON lines, each with ``extra``'s fields added."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, mode) as fh:
-        for rec in records:
-            fh.write(json.dumps({**rec, **(extra or {})}, default=float) + "\n")
+        fh.writelines(json.dumps({**rec, **(extra or {})}, default=float) + "\n" for rec in records)
     return path
 
 

@@ -18,7 +18,14 @@ import pandas as pd
 from screener.errors import DataError
 from screener.experiments.reports import read_jsonl, write_jsonl
 from screener.experiments.stopping_sweep import replay_order_file
-from screener.experiments.summary import RELIABILITY, WILSON_LO, eligible, leave_one_pool_out, pooled, wilson_interval
+from screener.experiments.summary import (
+    RELIABILITY,
+    WILSON_LO,
+    eligible,
+    leave_one_pool_out,
+    pooled,
+    wilson_interval,
+)
 from screener.model import library_versions
 from screener.parallel import run_tasks
 from screener.stopping import parse_rules

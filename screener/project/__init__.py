@@ -7,7 +7,13 @@
 model's state) and ``export``. The names the CLI and the session use are re-exported here.
 """
 
-from screener.project.advice import Advice, draw_sample, pending_sample, project_advice, stopping_advice
+from screener.project.advice import (
+    Advice,
+    draw_sample,
+    pending_sample,
+    project_advice,
+    stopping_advice,
+)
 from screener.project.create import init_project, project_criteria
 from screener.project.export import export_project
 from screener.project.imports import ImportSummary, import_files

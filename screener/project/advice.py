@@ -133,7 +133,7 @@ def draw_sample(store: Store, n: int, *, rule: str = RECOMMENDED) -> list[int]:
     chosen = [int(i) for i in rng.choice(frame, size=min(int(n), len(frame)), replace=False)] if n > 0 else []
     if chosen:
         draws = load_sample(store)
-        draws.append({"record_ids": chosen, "frame": int(len(frame)), "drawn_at": now(),
+        draws.append({"record_ids": chosen, "frame": len(frame), "drawn_at": now(),
                       "ledger_rows": n_ledger, "rule": rule})
         store.set_meta(SAMPLE_KEY, json.dumps(draws))
     return chosen

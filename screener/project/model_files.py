@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def save_model(obj: Any, path: str | Path, *, settings: dict, n_labelled: int) -
         "versions": library_versions(),
         "settings": settings,
         "n_labelled": int(n_labelled),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "sha256": _sha256(path),
     }
     side = sidecar_path(path)

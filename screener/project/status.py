@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from screener.errors import ScreenerError
-from screener.project.model_files import load_model
 from screener.prisma_diagram import FlowCounts
 from screener.project.flow import flow_counts
+from screener.project.model_files import load_model
 from screener.project.store import Store
 from screener.project.votes import stage_outcomes
 

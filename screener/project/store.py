@@ -20,7 +20,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +107,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Store:
@@ -128,7 +128,7 @@ class Store:
         return con
 
     @classmethod
-    def create(cls, folder: str | Path, meta: dict[str, str]) -> "Store":
+    def create(cls, folder: str | Path, meta: dict[str, str]) -> Store:
         folder = Path(folder)
         if (folder / DB_NAME).exists():
             raise ProjectError(f"{folder}: already a screener project; use 'screener import' to add records")
@@ -143,7 +143,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, folder: str | Path) -> "Store":
+    def open(cls, folder: str | Path) -> Store:
         folder = Path(folder)
         if not (folder / DB_NAME).is_file():
             raise ProjectError(f"{folder}: not a screener project (no {DB_NAME}); "
@@ -169,7 +169,7 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -91,7 +91,7 @@ class ReviewerLedger:
             seen = seen.combine_first(votes)  # a decided outcome wins over a vote
         return seen.reindex(ids).fillna("").to_numpy(dtype=object, copy=True)
 
-    def load(self, ids: np.ndarray) -> "StageView":
+    def load(self, ids: np.ndarray) -> StageView:
         """Labels, training labels, scope and queue mask over the pool's ``ids`` (row order)."""
         ids = np.asarray(ids, dtype=np.int64)
         out = stage_outcomes(self.store, self.stage, ids)

@@ -10,7 +10,14 @@ import math
 
 from scipy.stats import beta, binom, hypergeom
 
-from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target, run_of_zeros
+from screener.stopping.base import (
+    Param,
+    RunState,
+    StoppingRule,
+    Verdict,
+    check_target,
+    run_of_zeros,
+)
 from screener.stopping.hypergeometric import k_target
 
 
