@@ -25,15 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from jsonl import git_commit
-
-from screener.cli.options import parse_seeds
-from screener.criteria import load_criteria
-from screener.metrics import to_markdown
-from screener.model import library_versions
-from screener.parallel import run_tasks
-from screener.readers import read_file
-from screener.simulate import SimulationSettings, run_metrics, simulate
+from jsonl import git_commit  # noqa: E402
+from screener.criteria import load_criteria  # noqa: E402
+from screener.metrics import to_markdown  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.parallel import run_tasks  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+from screener.simulate import SimulationSettings, run_metrics, simulate  # noqa: E402
+from screener.specs import parse_seeds  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SHOWN = ["first@1", "first@5", "records@95", "wss@95", "recall@10%", "loss"]

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import numpy as np
 import pandas as pd
+
 from jsonl import append_jsonl, git_commit
 
 RESULTS = ROOT / "benchmarks" / "results" / "dedup.jsonl"

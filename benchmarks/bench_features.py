@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_import import build_table
 from jsonl import append_jsonl, git_commit
-
 from screener.features import TextFeatures, record_text
 from screener.model import library_versions
 from screener.readers import read_file

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import numpy as np
 import pandas as pd
-from jsonl import append_jsonl, git_commit
 
+from jsonl import append_jsonl, git_commit
 from screener.dedup import duplicate_groups
 from screener.readers import read_file
 

@@ -32,6 +32,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "project_import.jsonl"
 def build_ris(data_dir: Path, n: int, path: Path) -> str:
     """Write ``n`` records as RIS; returns where they came from."""
     import pandas as pd
+
     from bench_import import build_table, pools, write_ris
 
     if pools(data_dir):

@@ -30,14 +30,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from screener.cli.options import parse_seeds
-from screener.metrics import to_markdown
-from screener.model import library_versions
-from screener.orders import read_order, write_order
-from screener.parallel import run_tasks
-from screener.readers import read_file
-from screener.seeding import stream
-from screener.simulate import SimulationSettings, run_metrics, run_simulation
+from screener.metrics import to_markdown  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.orders import read_order, write_order  # noqa: E402
+from screener.parallel import run_tasks  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+from screener.seeding import stream  # noqa: E402
+from screener.simulate import SimulationSettings, run_metrics, run_simulation  # noqa: E402
+from screener.specs import parse_seeds  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = ROOT / "benchmarks" / "runs" / "screener"

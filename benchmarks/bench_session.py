@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import numpy as np
 import pandas as pd
-from jsonl import append_jsonl, git_commit
 from rich.console import Console
 
+from jsonl import append_jsonl, git_commit
 from screener.project import import_files, init_project, load_pool
 from screener.project.store import Store
 from screener.session import Session

@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from asreview_baseline import asreview_python, draw_priors, run_asreview
-
 from screener.model import library_versions
 from screener.readers import read_file
 from screener.simulate import simulate

@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from jsonl import append_jsonl, git_commit
-
 from screener.active import UNLABELLED, ActiveLearner
 from screener.dedup import duplicate_groups
 from screener.features import TextFeatures

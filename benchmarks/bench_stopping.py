@@ -76,7 +76,7 @@ def title(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from screener.cli.options import parse_seeds
+    from screener.specs import parse_seeds
 
     ap = argparse.ArgumentParser()
     ap.add_argument("step", choices=["orders", "evaluate", "report"])

@@ -389,7 +389,6 @@ def hyper_cdf(k, M, K, n) -> np.ndarray:
 def ranked_min_p(y: np.ndarray, cps: np.ndarray, total: int, target: float, max_windows: int = 8) -> np.ndarray:
     """min p of the ranked hypergeometric test (bias 1) at every checkpoint, as
     ``ranked_p_values(..., max_windows=8)`` computes it, in one vectorised call."""
-    from scipy.stats import hypergeom
 
     from screener.stopping.hypergeometric import k_target
 
@@ -435,9 +434,8 @@ def guaranteed_rows(run: dict, cps: np.ndarray, zr: np.ndarray) -> list[dict]:
     """The two rules with a guarantee from Callaghan & Müller-Hansen (2020): the ranked test
     (bias 1) and the random-sampling test after ``switch_after`` irrelevant in a row (its one
     setting, tuned for effort; the guarantee holds for any)."""
-    from scipy.stats import hypergeom
 
-    from screener.stopping.hypergeometric import k_target, ranked_p_values
+    from screener.stopping.hypergeometric import k_target
 
     y = run["y"]
     N = len(y)

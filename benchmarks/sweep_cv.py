@@ -35,14 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from jsonl import git_commit
-
-from screener.cli.options import parse_seeds
+from jsonl import git_commit  # noqa: E402
 from screener.metrics import to_markdown
-from screener.model import library_versions
-from screener.orders import read_order
-from screener.readers import read_file
-from screener.simulate import SimulationSettings, labels_of, run_metrics, simulate
+from screener.model import library_versions  # noqa: E402
+from screener.orders import read_order  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+from screener.simulate import SimulationSettings, labels_of, run_metrics, simulate  # noqa: E402
+from screener.specs import parse_seeds  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "sweep_cv.jsonl"
 DATA = ROOT.parent / "shared" / "data"

@@ -28,12 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from jsonl import append_jsonl
-
-from screener.cli.options import parse_seeds
-from screener.model import library_versions
-from screener.readers import read_file
-from screener.simulate import SimulationSettings, run_metrics, simulate
+from jsonl import append_jsonl  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.readers import read_file  # noqa: E402
+from screener.simulate import SimulationSettings, run_metrics, simulate  # noqa: E402
+from screener.specs import parse_seeds  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "sweep_ranker.jsonl"
 ASREVIEW = {  # EVALUATION.md, ASReview LAB 3.0.8 default model, seeds 0-4, label_included: mean records@95

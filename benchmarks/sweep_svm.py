@@ -28,11 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from jsonl import append_jsonl
-from sweep_ranker import ASREVIEW, RESULTS
-
-from screener.cli.options import parse_seeds
-from screener.model import library_versions
+from jsonl import append_jsonl  # noqa: E402
+from screener.model import library_versions  # noqa: E402
+from screener.specs import parse_seeds  # noqa: E402
+from sweep_ranker import ASREVIEW, RESULTS  # noqa: E402
 
 
 def one_run(path: Path, seed: int, learner: dict, C: float) -> dict:

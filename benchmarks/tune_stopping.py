@@ -38,9 +38,9 @@ LABEL = "label_included"
 
 
 def main(argv: list[str] | None = None) -> None:
-    from screener.cli.options import parse_seeds
     from screener.experiments import tuning
     from screener.experiments.order_cache import cached_orders, fingerprint
+    from screener.specs import parse_seeds
 
     ap = argparse.ArgumentParser()
     ap.add_argument("step", choices=["sweep", "report", "summarise"])

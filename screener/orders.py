@@ -15,6 +15,8 @@ import pandas as pd
 
 from screener.errors import DataError
 from screener.labels import LABEL_COLUMN
+from screener.metrics import DEFAULT_METRICS, evaluate_order, parse_metrics
+from screener.readers import read_file
 
 COLUMNS = ["rank", "record_id", "label", "is_prior", "score"]
 
@@ -167,3 +169,26 @@ def _join_labels(df: pd.DataFrame, data: pd.DataFrame, label_column: str, source
         })
         df = pd.concat([df, tail], ignore_index=True)
     return df
+
+
+def score_orders(
+    orders: Sequence[str | Path],
+    *,
+    data: str | Path | None = None,
+    label_column: str = "label_included",
+    prior_ids: Sequence[str] | None = None,
+    metrics: str | Sequence[str] | None = None,
+) -> tuple[list[dict], list[pd.DataFrame]]:
+    """Read and score each order file (labels from ``data`` when given; priors removed).
+
+    Returns one row per order (``order`` = its path, then ``evaluate_order``'s values) and the
+    order tables, in the order given.
+    """
+    records = read_file(data) if data is not None else None
+    wanted = parse_metrics(metrics) if metrics else list(DEFAULT_METRICS)
+    rows, tables = [], []
+    for path in orders:
+        table = read_order(path, data=records, label_column=label_column, prior_ids=prior_ids)
+        rows.append({"order": str(path), **evaluate_order(table, wanted)})
+        tables.append(table)
+    return rows, tables

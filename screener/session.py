@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 
 from screener.active import ActiveLearner, step
+from screener.conflicts import STAGE_NAMES
 from screener.explain import TermExplainer
 from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, headline, pending_sample, stopping_advice
-from screener.stopping import RECOMMENDED
-from screener.project.store import UNDONE, Store
-from screener.conflicts import STAGE_NAMES
 from screener.project.reviewers import exclusion_reasons
+from screener.project.store import UNDONE, Store
 from screener.project.votes import ReviewerLedger, project_labels
+from screener.stopping import RECOMMENDED
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · w why (terms down too) · q quit"

@@ -10,9 +10,17 @@ import pytest
 import screener.cli.project  # noqa: F401  (registers the commands)
 from conftest import run_cli
 from screener.errors import ConfigError
-from screener.project.advice import (DEFAULT_RULES, draw_sample, headline, load_sample, methods_paragraph,
-                                     pending_sample, run_state, stopping_advice)
 from screener.project import import_files, init_project
+from screener.project.advice import (
+    DEFAULT_RULES,
+    draw_sample,
+    headline,
+    load_sample,
+    methods_paragraph,
+    pending_sample,
+    run_state,
+    stopping_advice,
+)
 from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 
 DATA = """record_id,title,abstract,label_included
@@ -77,12 +78,12 @@ def test_plot_option_writes_files(files, tmp_path):
         (["{a}", "--data", "{data}", "--metrics", "wss@x"], "metric"),
     ],
 )
-def test_user_mistakes_are_one_line_and_exit_2(files, monkeypatch, args, message):
+def test_user_mistakes_are_one_line_and_exit_1(files, monkeypatch, args, message):
     # rich wraps stderr at the terminal width (80 when not a terminal); long tmp paths would wrap.
     monkeypatch.setenv("COLUMNS", "1000")
     args = [a.format(**{k: str(v) for k, v in files.items()}) for a in args]
     code, out, err = run_cli(["metrics", *args])
-    assert code == 2
+    assert code == 1
     assert message in err and err.startswith("error:") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
 
 import screener.cli.project  # noqa: F401  (registers the commands)
+from conftest import run_cli
 from screener.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +73,7 @@ def test_malformed_import_is_one_error_line_and_changes_nothing(review, tmp_path
     bad.write_text(content)
     code, out, err = run_cli(["import", review, bad])
     flat = " ".join(err.split())  # the console wraps long lines
-    assert code == 2 and match in flat and "Traceback" not in err and flat.count("error:") == 1
+    assert code == 1 and match in flat and "Traceback" not in err and flat.count("error:") == 1
     code, out, _ = run_cli(["status", review])
     assert "identified: total" in out and "│ 0 " in out.split("identified: total")[1].splitlines()[0]
 
@@ -87,11 +87,11 @@ def test_tampered_model_is_refused_with_one_line(review, tmp_path, monkeypatch):
     meta["versions"]["numpy"] = "0.1"
     side.write_text(json.dumps(meta))
     code, out, err = run_cli(["rank", review, "--out", tmp_path / "r.csv"])
-    assert code == 2 and "numpy 0.1" in " ".join(err.split())
+    assert code == 1 and "numpy 0.1" in " ".join(err.split())
     code, out, _ = run_cli(["status", review])
     assert code == 0 and "refused" in out
     code, out, err = _screen(review, "q", monkeypatch)
-    assert code == 2 and "numpy 0.1" in " ".join(err.split())
+    assert code == 1 and "numpy 0.1" in " ".join(err.split())
     monkeypatch.setattr(sys, "stdin", io.StringIO("eq"))
     assert run_cli(["screen", review, "--keys-from-stdin", "--retrain"])[0] == 0
     assert run_cli(["rank", review, "--out", tmp_path / "r.csv", "--retrain"])[0] == 0
@@ -99,9 +99,9 @@ def test_tampered_model_is_refused_with_one_line(review, tmp_path, monkeypatch):
 
 def test_user_errors_are_one_line(tmp_path):
     code, _, err = run_cli(["status", tmp_path / "nope"])
-    assert code == 2 and "not a screener project" in " ".join(err.split())
+    assert code == 1 and "not a screener project" in " ".join(err.split())
     code, _, err = run_cli(["export", tmp_path / "nope", "--format", "docx"])
-    assert code == 2 and "docx" in err
+    assert code == 1 and "docx" in err
 
 
 def test_screen_takes_the_stopping_rule_to_show(review, monkeypatch):
@@ -114,6 +114,6 @@ def test_screen_takes_the_stopping_rule_to_show(review, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("eq"))
     code, out, err = run_cli(["screen", review, "--keys-from-stdin", "--stopping-rule", "nonsense"])
     flat = " ".join(err.split())
-    assert code == 2 and "unknown stopping rule 'nonsense'" in flat and flat.count("error:") == 1
+    assert code == 1 and "unknown stopping rule 'nonsense'" in flat and flat.count("error:") == 1
     with Store.open(review) as store:
         assert store.n_decisions() == 1  # the refused call screened nothing

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,4 +25,4 @@ def test_read_bad_file_is_one_line(tmp_path):
     bad = tmp_path / "empty.csv"
     bad.write_text("")
     code, out, err = run_cli(["read", bad])
-    assert code == 2 and err.strip().count("\n") == 0 and "empty.csv" in err
+    assert code == 1 and err.strip().count("\n") == 0 and "empty.csv" in err

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-
 from screener.demo_data import make_demo_pool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +25,11 @@ def test_simulate_many_seeds_writes_orders_metrics_and_runs(tmp_path):
 
 def test_simulate_bad_seeds_and_missing_data_are_one_line(tmp_path):
     code, _, err = run_cli(["simulate", tmp_path / "nope.csv", "--out", tmp_path / "o"])
-    assert code == 2 and "not found" in err
+    assert code == 1 and "not found" in err
     pool = tmp_path / "pool.csv"
     make_demo_pool(60, random_state=5).to_csv(pool, index=False)
     code, _, err = run_cli(["simulate", pool, "--seeds", "9-2", "--out", tmp_path / "o"])
-    assert code == 2 and "--seeds" in err
+    assert code == 1 and "--seeds" in err
 
 
 def test_demo_runs_on_shipped_data_and_writes_the_plot(tmp_path):

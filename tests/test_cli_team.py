@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from screener.project.store import Store
 from tests.test_prisma_diagram import svg_text
 

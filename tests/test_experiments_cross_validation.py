@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import run_cli
-from test_cli_stopping import make_pool, write_orders
-
 from screener.errors import ConfigError
 from screener.experiments.cross_validation import choose, cross_validate, expand_grid, family, out_of_fold_summary
+from test_cli_stopping import make_pool, write_orders
 
 
 def test_families_follow_evaluation_md():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from screener.errors import DataError
 from screener.project.create import init_project
 from screener.project.duplicates import flagged, merges, unmerge

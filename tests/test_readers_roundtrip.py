@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from screener.project import import_files, init_project
 from screener.project.export import export_project
 from screener.project.store import Store

@@ -8,8 +8,8 @@ move these, regenerate them (the digest below) and say so in the commit.
 import hashlib
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from screener.criteria import load_criteria
 from screener.readers import read_file
 from screener.simulate import SimulationSettings, run_simulation
@@ -39,8 +39,8 @@ def _cases():
 
 def _digest(run) -> tuple[str, str, str]:
     ids = "\n".join(run.order.record_id.astype(str))
-    scores = "\n".join("%.12g" % s for s in run.order.score)
-    cps = "\n".join("%d %.10g %.10g" % tuple(r) for r in run.checkpoints.itertuples(index=False))
+    scores = "\n".join("%.12g" % s for s in run.order.score)  # noqa: UP031
+    cps = "\n".join("%d %.10g %.10g" % tuple(r) for r in run.checkpoints.itertuples(index=False))  # noqa: UP031
     return tuple(hashlib.sha1(x.encode()).hexdigest()[:16] for x in (ids, scores, cps))
 
 

@@ -5,38 +5,15 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from screener.cli._app import app, console
+from screener.cli.options import output_file
 from screener.labels import LABEL_COLUMN
-from screener.metrics import DEFAULT_METRICS, evaluate_order, parse_metrics
-from screener.orders import read_order
-
-
-def score_orders(
-    orders: list[Path],
-    *,
-    data: Path | None = None,
-    label_column: str = LABEL_COLUMN,
-    prior_ids: list[str] | None = None,
-    metrics: str | None = None,
-) -> tuple[list[dict], list]:
-    """Read and score each order; returns (one row per order, the order tables)."""
-    records = None
-    if data is not None:
-        from screener.readers import read_file
-
-        records = read_file(data)
-    wanted = parse_metrics(metrics) if metrics else list(DEFAULT_METRICS)
-    rows, tables = [], []
-    for path in orders:
-        table = read_order(path, data=records, label_column=label_column, prior_ids=prior_ids)
-        rows.append({"order": str(path), **evaluate_order(table, wanted)})
-        tables.append(table)
-    return rows, tables
+from screener.orders import score_orders
 
 
 def _mean_row(rows: list[dict]) -> dict:
@@ -79,11 +56,12 @@ def _table(rows: list[dict], names: list[str], shown: list[str], *, transpose: b
 @app.command("metrics")
 def metrics_command(
     orders: Annotated[list[Path], typer.Argument(help="Order files (rank,record_id[,label,is_prior,score]).")],
-    data: Annotated[Optional[Path], typer.Option("--data", help="Labelled records; labels are taken from it.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Labelled records; labels are taken from it.")] = None,
     label_column: Annotated[str, typer.Option("--label-column", help="Label column of --data.")] = LABEL_COLUMN,
-    prior_ids: Annotated[Optional[str], typer.Option("--prior-ids", help="Comma-separated prior record ids.")] = None,
-    metric: Annotated[Optional[str], typer.Option("--metrics", help="Comma-separated metric names, e.g. records@95,loss.")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write recall curves to PATH.svg and PATH.png (300 dpi), or only the format PATH ends in.")] = None,
+    prior_ids: Annotated[str | None, typer.Option("--prior-ids", help="Comma-separated prior record ids.")] = None,
+    metric: Annotated[str | None, typer.Option("--metrics", help="Comma-separated metric names, e.g. records@95,loss.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write recall curves to PATH.svg and PATH.png (300 dpi), or only the format PATH ends in.",
+                                                        callback=output_file)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Score screening orders: records@r, wss@r, recall@p, atd, loss (priors removed)."""

@@ -1,37 +1,31 @@
-"""Parsing helpers shared by CLI commands (seed ranges, id lists)."""
+"""Checks of command-line values that typer runs while parsing, before any work starts.
+
+Each raises a ``ConfigError`` (one line, exit 1), so a mistake is reported before a
+model is trained or a project opened. Text values (seeds, ids, targets) parse in
+``screener.specs``.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import typer
 
 from screener.errors import ConfigError
 
 
-def parse_seeds(text: str) -> list[int]:
-    """``"0-9"``, ``"0,3,5"`` or ``"0-4,10"`` → a list of seeds."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                lo, hi = (int(p) for p in part.split("-", 1))
-                if hi < lo:
-                    raise ValueError
-                seeds.extend(range(lo, hi + 1))
-            elif part:
-                seeds.append(int(part))
-    except ValueError:
-        raise ConfigError(f"--seeds: cannot read {text!r}; write e.g. 0-9 or 0,3,5") from None
-    if not seeds:
-        raise ConfigError("--seeds: no seed given")
-    return sorted(set(seeds))
+def output_file(ctx: typer.Context, param: typer.CallbackParam, path: Path | None) -> Path | None:
+    """An output file's folder must exist (a typo in it is one line, not a traceback after the work)."""
+    if path is not None and not path.parent.is_dir():
+        flag = param.opts[0] if param.opts else param.name
+        raise ConfigError(f"{flag} {path}: folder {path.parent} does not exist; create it or write elsewhere")
+    return path
 
 
-def parse_ids(text: str | None) -> tuple[str, ...] | None:
-    """``"12,57"`` → ``("12", "57")``; ``"none"`` → ``()`` (no priors: a cold start); ``None`` stays ``None``."""
-    if text is None:
+def reviewer_name(ctx: typer.Context, param: typer.CallbackParam, name: str | None) -> str | None:
+    """A reviewer's name is written with every decision: it may be omitted (login name), not blank."""
+    if name is None:
         return None
-    if text.strip().lower() == "none":
-        return ()
-    ids = tuple(p.strip() for p in text.split(",") if p.strip())
-    if not ids:
-        raise ConfigError("--prior-ids: give record ids separated by commas")
-    return ids
+    if not name.strip():
+        raise ConfigError("--reviewer: give a name (it is recorded with every decision), or leave the option out")
+    return name.strip()

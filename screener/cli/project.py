@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from screener.cli._app import app, console, console_err
+from screener.cli.options import output_file, reviewer_name
 
 
 def _progress(message: str) -> None:
@@ -55,7 +56,8 @@ def import_cmd(
 @app.command("screen")
 def screen_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
-    reviewer: Annotated[Optional[str], typer.Option(help="Your name in the ledger (default: login name).")] = None,
+    reviewer: Annotated[str | None, typer.Option(help="Your name in the ledger (default: login name).",
+                                                 callback=reviewer_name)] = None,
     keys_from_stdin: Annotated[bool, typer.Option(
         "--keys-from-stdin", help="Read keys from stdin and print plain lines (scripts, pipes).")] = False,
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
@@ -66,9 +68,9 @@ def screen_cmd(
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
     from screener.project import load_pool
+    from screener.project.store import Store
     from screener.session import Session
     from screener.stopping import make_rule
-    from screener.project.store import Store
     from screener.tui import key_source, run
 
     make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
@@ -99,8 +101,8 @@ def screen_cmd(
 @app.command("rank")
 def rank_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
-    new: Annotated[Optional[list[Path]], typer.Option(
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.", callback=output_file)],
+    new: Annotated[list[Path] | None, typer.Option(
         "--new", help="Update search to import first; only its new records are ranked.")] = None,
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
 ) -> None:
@@ -133,8 +135,8 @@ def _advice_table(advice) -> Table:
 @app.command("status")
 def status_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
-    target: Annotated[Optional[float], typer.Option(help="Target recall (default: the criteria file's).")] = None,
-    confidence: Annotated[Optional[float], typer.Option(help="Confidence (default: the criteria file's).")] = None,
+    target: Annotated[float | None, typer.Option(help="Target recall (default: the criteria file's).")] = None,
+    confidence: Annotated[float | None, typer.Option(help="Confidence (default: the criteria file's).")] = None,
     methods: Annotated[bool, typer.Option("--methods", help="Print a methods-section paragraph on the stopping "
                                           "decision (rule, settings, target, confidence, evidence) instead.")] = False,
     details: Annotated[bool, typer.Option("--details", help="Every rule's verdict and explanation, not only "
@@ -198,7 +200,7 @@ def status_cmd(
 def export_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
     format: Annotated[str, typer.Option("--format", "-f", help="csv, tsv, xlsx or ris.")] = "csv",
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (default: stdout).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default: stdout).", callback=output_file)] = None,
 ) -> None:
     """Every record with its current decision, reasons, notes, reviewer, time and latest score."""
     from screener.project.export import export_project

@@ -8,14 +8,15 @@ import typer
 from rich.table import Table
 
 from screener.cli._app import app, console
+from screener.cli.options import output_file
 from screener.labels import LABEL_COLUMN
 
 
 @app.command()
 def read(
     files: list[Path] = typer.Argument(..., help="Record files: CSV, TSV, XLSX, RIS, PubMed MEDLINE/.nbib."),
-    out: Path = typer.Option(None, help="Write the combined records table here (CSV)."),
-    duplicates: Path = typer.Option(None, help="Write the duplicate groups here (CSV)."),
+    out: Path = typer.Option(None, help="Write the combined records table here (CSV).", callback=output_file),
+    duplicates: Path = typer.Option(None, help="Write the duplicate groups here (CSV).", callback=output_file),
 ) -> None:
     """Read record files into one table and report duplicate groups across them (nothing is dropped)."""
     from screener.dedup import duplicate_report, find_duplicates

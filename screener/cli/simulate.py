@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -16,25 +17,22 @@ from rich.progress import (
 from rich.table import Table
 
 from screener.cli._app import app, console
-from screener.cli.options import parse_ids, parse_seeds
-from screener.errors import ConfigError
+from screener.demo import DEMO_POOL, run_demo
 from screener.metrics import summarise
-from screener.parallel import run_tasks
-from screener.simulate import DEFAULT_LABEL, SimulationJob, SimulationSettings, run_job
+from screener.simulate import DEFAULT_LABEL, SimulationSettings
+from screener.specs import parse_ids, parse_seeds
+from screener.sweep import run_simulations, simulation_jobs
 
 SHOWN = ["first@1", "first@5", "records@95", "records_share@95", "wss@95", "recall@10%", "atd", "loss", "wall_s"]
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
-
-
-def run_sweep(jobs: list[SimulationJob], n_jobs: int, scheduler: str | None = None) -> list[dict]:
-    with _progress() as bar:
-        task = bar.add_task("simulating", total=len(jobs))
-        return run_tasks(run_job, jobs, n_jobs=n_jobs, scheduler=scheduler,
-                         progress=lambda done, total, _: bar.update(task, completed=done))
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int, object], None]]:
+    """A transient progress bar; yields the ``progress(done, total, result)`` callback the library calls."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total, _result: bar.update(task, completed=done, total=total)
 
 
 def render_summary(rows: list[dict], title: str) -> Table:
@@ -73,31 +71,14 @@ def simulate(
     scheduler: str = typer.Option(None, help="Dask scheduler address to run the sweep on a cluster."),
 ) -> None:
     """Replay labelled pools with the active learner and score the screening order."""
-    seed_list = parse_seeds(seeds) if seeds else [seed]
     settings = SimulationSettings(learner={"query": query}, retrain_every=retrain_every,
                                   stop_at_last_relevant=stop_at_last_relevant)
-    single = len(data) == 1 and len(seed_list) == 1
-    jobs = []
-    for path in data:
-        if not path.is_file():
-            raise ConfigError(f"{path}: data file not found")
-        for s in seed_list:
-            run_dir = out if single else out / path.stem / f"seed{s}"
-            jobs.append(SimulationJob(data=str(path), seed=s, out_dir=str(run_dir), label_column=label_column,
-                                      prior_ids=parse_ids(prior_ids), criteria=str(criteria) if criteria else None,
-                                      settings=settings))
-    rows = run_sweep(jobs, n_jobs if len(jobs) > 1 else 1, scheduler)
-    if not single:
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / "runs.jsonl", "w") as fh:
-            fh.writelines(json.dumps(row, default=str) + "\n" for row in rows)
+    jobs = simulation_jobs(data, parse_seeds(seeds) if seeds else [seed], out, label_column=label_column,
+                           prior_ids=parse_ids(prior_ids), criteria=criteria, settings=settings)
+    with progress_bar("simulating") as progress:
+        rows = run_simulations(jobs, out, n_jobs=n_jobs, scheduler=scheduler, progress=progress)
     console.print(render_summary(rows, f"{len(rows)} simulation run(s)"))
     console.print(f"orders and metrics written to {out}")
-
-
-DEMO_POOL = Path("data/demo/peer_support_demo.csv")
-START_NAMES = {"criteria_cold_start": "criteria only", "random_start": "nothing", "one_include_one_exclude": "1 in + 1 out"}
-DEMO_CRITERIA = Path("data/peer_support.criteria.toml")
 
 
 @app.command()
@@ -106,38 +87,19 @@ def demo(
     seed: int = typer.Option(0, help="Seed of the demo runs."),
 ) -> None:
     """Simulate a screening of the built-in SYNTHETIC peer-support pool, with and without the criteria."""
-    from screener.orders import read_order
-    from screener.plots import plot_recall_curves
-
-    root = Path(__file__).resolve().parents[2]
-    pool, crit = root / DEMO_POOL, root / DEMO_CRITERIA
-    if not pool.is_file():
-        raise ConfigError(f"{pool}: demo pool missing; regenerate it with: python -m screener.demo_data data/demo")
-    console.print(f"[bold]Demo:[/] a simulated screening of {pool.name} (SYNTHETIC records modelled on "
+    console.print(f"[bold]Demo:[/] a simulated screening of {DEMO_POOL.name} (SYNTHETIC records modelled on "
                   "a review of peer support in drug addiction interventions).")
-    # Stopping at the last relevant record loses nothing: every metric is exact, the curve is flat after it.
-    fast = SimulationSettings(stop_at_last_relevant=True)
-    jobs = [
-        SimulationJob(data=str(pool), seed=seed, out_dir=str(out / "criteria_cold_start"), prior_ids=(),
-                      criteria=str(crit), settings=fast),
-        SimulationJob(data=str(pool), seed=seed, out_dir=str(out / "random_start"), prior_ids=(), settings=fast),
-        SimulationJob(data=str(pool), seed=seed, out_dir=str(out / "one_include_one_exclude"), settings=fast),
-    ]
-    rows = run_sweep(jobs, n_jobs=-1)
-    table = Table(title=f"How much reading the ranking saves (records screened of {rows[0]['N']})")
+    with progress_bar("simulating") as progress:
+        result = run_demo(out, seed=seed, progress=progress)
+    table = Table(title=f"How much reading the ranking saves (records screened of {result.runs[0].metrics['N']})")
     shown = ["first@1", "first@5", "records@95", "records@100", "wss@95", "recall@10%", "loss"]
     table.add_column("start from", no_wrap=True)
     for m in shown:
         table.add_column(m.replace("@", "\n@"), justify="right")
-    for job, row in zip(jobs, rows):
-        table.add_row(START_NAMES[Path(job.out_dir).name],
-                      *(f"{row[m]:.0f}" if m.startswith(("first", "records")) else f"{row[m]:.3f}" for m in shown))
+    for run in result.runs:
+        table.add_row(run.start, *(f"{run.metrics[m]:.0f}" if m.startswith(("first", "records"))
+                                   else f"{run.metrics[m]:.3f}" for m in shown))
     console.print(table)
-    from screener.readers import read_file
-
-    data = read_file(pool)
-    orders = {START_NAMES[Path(j.out_dir).name]: read_order(Path(j.out_dir) / "order.csv", data=data) for j in jobs}
-    paths = plot_recall_curves(orders, out / "recall_curve", title="Peer support in drug addiction (synthetic demo pool)")
     console.print("first@k: records read to find the first k includes; records@95: to find 95% of them;\n"
                   "wss@95: work saved over random reading at 95% recall; recall@10%: share found in the first 10%.")
-    console.print(f"recall plot: {', '.join(str(p) for p in paths)}; orders and metrics under {out}/")
+    console.print(f"recall plot: {', '.join(str(p) for p in result.plots)}; orders and metrics under {out}/")

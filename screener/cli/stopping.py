@@ -9,22 +9,12 @@ from typing import Annotated
 import typer
 
 from screener.cli._app import app, console, console_err
-from screener.cli.options import parse_seeds
 from screener.errors import ConfigError
 from screener.labels import LABEL_COLUMN
+from screener.specs import parse_seeds, parse_targets
 
 stopping_app = typer.Typer(help="Stopping rules: evaluate them on simulation runs.", no_args_is_help=True)
 app.add_typer(stopping_app, name="stopping")
-
-
-def parse_targets(text: str) -> list[float]:
-    try:
-        targets = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise ConfigError(f"--targets: expected e.g. 0.8,0.9,0.95, got {text!r}") from None
-    if not targets or any(not 0 < t <= 1 for t in targets):
-        raise ConfigError(f"--targets: each target must be in (0, 1], got {text!r}")
-    return targets
 
 
 def parse_rule_list(rules: str) -> list[str]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import gammaln
 
 from screener.stopping.base import Param, RunState, StoppingRule, Verdict, check_target
 

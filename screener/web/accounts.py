@@ -80,7 +80,7 @@ def project_secret(folder: str | Path) -> str:
         secret = path.read_text().strip()
         if len(secret) < 32:
             raise ProjectError(f"{path}: not a secret screener wrote; delete it to make a new one "
-                               "(every reviewer then logs in again)")
+                               "(every reviewer then logs in again)") from None
         return secret
     with os.fdopen(fd, "w") as f:
         secret = secrets.token_hex(32)
