@@ -2,7 +2,7 @@
 
 ``run_tasks(fn, tasks)`` calls ``fn(*task)`` for every task and returns the
 results in task order. Locally it uses joblib's default (loky) backend; given a
-scheduler address it connects a ``distributed.Client`` and runs the very same
+scheduler address it connects a ``distributed.Client`` (the ``cluster`` extra) and runs the very same
 ``joblib.Parallel`` under ``joblib.parallel_config(backend="dask")``. Nothing
 here schedules jobs itself.
 """
@@ -47,10 +47,11 @@ def run_tasks(
         return []
     with ExitStack() as stack:
         if scheduler is not None:
-            try:
+            try:  # an optional extra: imported only when a scheduler is given
                 from distributed import Client
-            except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-                raise ConfigError("a Dask scheduler needs dask[distributed]: pip install 'dask[distributed]'") from exc
+            except ImportError:
+                raise ConfigError("--scheduler needs Dask's distributed scheduler, which is not installed: "
+                                  "pip install 'screener[cluster]'") from None
             client = scheduler if isinstance(scheduler, Client) else stack.enter_context(_connect(scheduler))
             stack.enter_context(parallel_config(backend="dask", wait_for_workers_timeout=60))
             n = -1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from screener.errors import ConfigError
@@ -52,3 +54,21 @@ def test_unreachable_scheduler_is_a_config_error():
     pytest.importorskip("distributed")
     with pytest.raises(ConfigError, match="cannot reach"):
         run_tasks(square_plus, [1], scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_scheduler_without_the_cluster_extra_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if dask[distributed] were not installed
+    with pytest.raises(ConfigError, match=r"pip install 'screener\[cluster\]'"):
+        run_tasks(square_plus, [1], scheduler="tcp://127.0.0.1:9")
+    assert run_tasks(square_plus, [1, 2], n_jobs=1) == [1, 4]  # local runs never need it
+
+
+def test_the_cli_reports_the_missing_extra_in_one_line(monkeypatch, tmp_path):
+    from conftest import run_cli
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    pool = tmp_path / "pool.csv"
+    pool.write_text("record_id,title,abstract,label_included\n1,a,x,1\n2,b,y,0\n3,c,z,0\n")
+    code, out, err = run_cli(["simulate", pool, "--seeds", "0-1", "--out", tmp_path / "runs", "--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 1 and "screener[cluster]" in err and "Traceback" not in out + err
+    assert err.strip().count("\n") == 0
