@@ -11,6 +11,11 @@ and overall, with ASReview 3.0.8's figures (EVALUATION.md) beside them, and the
 CPU seconds of the runs (``time.process_time`` in each worker: less sensitive to
 other load than wall time). Appends one JSON line per configuration to
 benchmarks/results/sweep_ranker.jsonl.
+
+``--svm-C 0.11`` with learner ``{"class_weight": 9.8, "presumed_negatives": 0}`` runs ASReview LAB
+3.0.8's own model (linear SVM, squared hinge, its balancer's ratio, no presumed-irrelevant
+records) inside this engine: how far the per-pool ratios move with the random path alone, and
+whether the hinge loss closes the pools where screener's logistic regression is behind.
 """
 
 from __future__ import annotations
@@ -43,8 +48,18 @@ ASREVIEW = {  # EVALUATION.md, ASReview LAB 3.0.8 default model, seeds 0-4, labe
 }
 
 
-def one_run(path: Path, seed: int, learner: dict, features: dict) -> dict:
+def svm_classifier(C: float):
+    """ASReview LAB 3.0.8's model (ELAS u4): a linear SVM with squared hinge loss, for
+    ``ActiveLearner(classifier=...)``; the learner seeds it."""
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=C, loss="squared_hinge", dual=True, tol=1e-4, max_iter=5000)
+
+
+def one_run(path: Path, seed: int, learner: dict, features: dict, svm_C: float | None = None) -> dict:
     records = read_file(path)
+    if svm_C is not None:
+        learner = {**learner, "classifier": svm_classifier(svm_C)}
     settings = SimulationSettings(learner=learner, features=features, stop_at_recall=0.95)
     t0 = time.process_time()
     order = simulate(records, seed=seed, settings=settings)
@@ -59,6 +74,9 @@ def main() -> int:
     ap.add_argument("learner", type=json.loads)
     ap.add_argument("features", type=json.loads)
     ap.add_argument("--seeds", default="0-4")
+    ap.add_argument("--svm-C", type=float, default=None,
+                    help="ASReview's classifier instead of screener's: LinearSVC(squared hinge, C=this); its margins "
+                         "are not probabilities, so this is an experiment, not an option of the engine")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--pools", nargs="*", help="pool names (default: all in --data-dir)")
     ap.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
@@ -66,7 +84,8 @@ def main() -> int:
     paths = [p for p in sorted(args.data_dir.glob("*.csv")) if p.stem in ASREVIEW and (not args.pools or p.stem in args.pools)]
     seeds = parse_seeds(args.seeds)
     t0 = time.perf_counter()
-    rows = Parallel(n_jobs=args.n_jobs)(delayed(one_run)(p, s, args.learner, args.features) for p in paths for s in seeds)
+    rows = Parallel(n_jobs=args.n_jobs)(delayed(one_run)(p, s, args.learner, args.features, args.svm_C)
+                                        for p in paths for s in seeds)
     wall = time.perf_counter() - t0
     per_pool = {}
     for p in paths:
@@ -80,7 +99,9 @@ def main() -> int:
     cpu = sum(r["cpu_s"] for r in rows)
     print(f"{args.name}: mean records@95 {mean:.1f} (ASReview {ref:.1f}); pools >5% worse: "
           f"{sum(v / ASREVIEW[p] > 1.05 for p, v in per_pool.items())}; cpu {cpu:.0f} s; wall {wall:.0f} s")
-    append_jsonl(RESULTS, {"benchmark": "sweep_ranker", "name": args.name, "learner": args.learner, "features": args.features,
+    classifier = {} if args.svm_C is None else {"classifier": f"LinearSVC squared_hinge C={args.svm_C}"}
+    append_jsonl(RESULTS, {"benchmark": "sweep_ranker", "name": args.name, "learner": args.learner, **classifier,
+                           "features": args.features,
                            "seeds": seeds, "mean_records@95": mean, "asreview_mean": ref, "per_pool": per_pool,
                            "runs": rows, "cpu_s": cpu, "wall_s": wall, "versions": library_versions()})
     return 0
