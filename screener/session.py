@@ -160,7 +160,7 @@ class Session:
 
     def __init__(self, store: Store, pool: Pool, *, reviewer: str | None, background: bool = True,
                  retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1,
-                 stage: str = "ta"):
+                 stage: str = "ta", maybes: bool = False):
         if reviewer is not None and not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
         if not isinstance(advise_every, int) or advise_every < 1:
@@ -170,9 +170,9 @@ class Session:
         self.notice = ""
         self._since_advice = 0
         # What this reviewer may see, train on and be served at this stage (blind in dual mode).
-        self.ledger = ReviewerLedger(store, reviewer, stage)
+        self.ledger = ReviewerLedger(store, reviewer, stage, maybes=maybes)
         self.store, self.pool, self.reviewer, self.retrain = store, pool, self.ledger.reviewer, retrain
-        self.stage, self.team_mode = stage, not self.ledger.shares_project_state
+        self.stage, self.team_mode = stage, maybes or not self.ledger.shares_project_state
         view = self.ledger.load(pool.ids)
         self.labels, self.scope = view.labels, view.scope
         self.train = view.train if stage != "ta" else self.labels
@@ -383,12 +383,12 @@ class Session:
         self.labels[row] = previous
         self.train[row] = train
         if self.open is not None:
-            self.open[row] = previous == ""
+            self.open[row] = previous == "" or (self.ledger.maybes and previous == "maybe")
         self.acknowledged = [f"saved #{new_id}: undid #{ledger_id} (record {record_id})"]
         self.message = self.acknowledged[0]
         self.trainer.request(self.train.copy(), self.ledger.n_rows(), self._open_copy())
         self._refresh_advice()
-        if previous == "":
+        if self.open is None and previous == "" or self.open is not None and self.open[row]:
             self._show(row)
 
     # -- what to show ---------------------------------------------------------------------------
@@ -438,7 +438,8 @@ class Session:
 
     def who(self) -> str:
         mode = self.ledger.mode + (" blind" if self.ledger.blind else "")
-        return f"reviewer {self.reviewer} · {STAGE_NAMES[self.stage]} · {mode} screening"
+        queue = " · my maybes" if self.ledger.maybes else ""
+        return f"reviewer {self.reviewer} · {STAGE_NAMES[self.stage]} · {mode} screening{queue}"
 
     def close(self) -> None:
         """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""

@@ -270,3 +270,52 @@ def test_exports_carry_every_vote_resolution_undo_and_report(team_store, tmp_pat
     assert "screener: include; reviewer: alice, bob; date: 20" in ris and "votes: alice include, bob include" in ris
     with pytest.raises(ConfigError, match=r"\.csv or \.xlsx"):
         export_ledger(folder, tmp_path / "ledger.json")
+
+
+def test_my_maybes_queue_and_revisiting_decisions(store):
+    s = Session(store, load_pool(store), reviewer="ann", background=False)
+    shown = []
+    for k in "mimem":
+        shown.append(s.view().record["record_id"])
+        s.handle_key(k)
+    s.trainer.stop()
+    maybes = [shown[0], shown[2], shown[4]]
+    listed = reviewer_decisions(store, "ann", label="maybe")
+    assert sorted(listed["record_id"]) == sorted(maybes)
+    m = Session(store, load_pool(store), reviewer="ann", background=False, maybes=True)
+    assert "my maybes" in m.view().who
+    first = m.view().record["record_id"]
+    assert first in maybes
+    m.handle_key("i")
+    m.handle_key("u")  # undo puts it back in the maybes queue
+    assert m.view().record["record_id"] == first
+    served = []
+    while m.view().record is not None:
+        served.append(m.view().record["record_id"])
+        m.handle_key("e")
+    m.trainer.stop()
+    assert sorted(served) == sorted(maybes) and reviewer_decisions(store, "ann", label="maybe").empty
+    d = store.decisions()
+    assert len(d) == 5 + 2 + 3 and list(d["label"].iloc[-3:]) == ["exclude"] * 3  # new rows, none rewritten
+    assert len(reviewer_decisions(store, "ann", search=str(store.records().set_index("id").loc[shown[1], "title"])[:20])) >= 1
+
+
+def test_an_update_search_gets_its_own_flow(store, tmp_path):
+    import pandas as pd
+
+    from screener.project.flow import draw_project_flow
+    from tests.test_prisma_diagram import svg_text
+
+    rid = int(_ids(store)[0])
+    cast_vote(store, rid, "exclude", reviewer="ann")
+    update = tmp_path / "update.csv"
+    pd.DataFrame({"title": [f"Peer navigators in opioid treatment: an interview study {k}" for k in range(3)],
+                  "abstract": ["Qualitative interviews with peer workers."] * 3, "year": [2024] * 3,
+                  "doi": [f"10.9/upd.{k}" for k in range(3)]}).to_csv(update, index=False)
+    import_files(store.folder, [update])
+    first, new = flow_counts(store)
+    assert new.identified == {"update.csv": 3} and new.records_screened == 0 and new.records_awaiting == 3
+    assert first.records_screened == 1 and first.records_excluded == 1 and "update.csv" not in first.identified
+    _, flows = draw_project_flow(store.folder, tmp_path / "flow.svg")
+    text = svg_text(tmp_path / "flow.svg")
+    assert "Update search" in text and "update.csv (n = 3)" in text and len(flows) == 2

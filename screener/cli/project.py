@@ -65,6 +65,7 @@ def screen_cmd(
         "--stopping-rule", help="The rule whose advice the session shows and whose random checks it serves "
         "(e.g. 'biased_urn:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
     stage: Annotated[str, typer.Option("--stage", help="ta (titles and abstracts) or ft (full texts).")] = "ta",
+    maybes: Annotated[bool, typer.Option("--maybes", help="Go through your own 'maybe' decisions again.")] = False,
 ) -> None:
     """Screen records one by one, best first: i include, e exclude, m maybe, s skip, u undo, n note, r reason, q quit."""
     from screener.project import load_pool
@@ -86,7 +87,7 @@ def screen_cmd(
         name = check_reviewer(store, name)  # an unknown reviewer fails before the features are built
         _progress("building features")
         session = Session(store, load_pool(store), reviewer=name, retrain=retrain, stopping_rule=stopping_rule,
-                          stage=stage)
+                          stage=stage, maybes=maybes)
         keys, plain = key_source(keys_from_stdin)
         try:
             with keys:

@@ -65,8 +65,8 @@ def _own_latest(store: Store, reviewer: str, stage: str) -> pd.Series:
 class ReviewerLedger:
     """One reviewer's view of one stage (what a session may show, train on and serve)."""
 
-    def __init__(self, store: Store, reviewer: str | None, stage: str = "ta"):
-        self.store, self.stage = store, check_stage(stage)
+    def __init__(self, store: Store, reviewer: str | None, stage: str = "ta", *, maybes: bool = False):
+        self.store, self.stage, self.maybes = store, check_stage(stage), maybes  # maybes: "my maybes" queue
         self.reviewer = check_reviewer(store, reviewer)
         self.mode = stage_mode(store, stage)
         self.blind = self.mode == "dual" and team(store).blind
@@ -100,8 +100,11 @@ class ReviewerLedger:
         o = out.set_index("record_id").reindex(ids)
         open_ = (~own & (o["state"].isin(["unscreened", "awaiting"])).to_numpy()
                  & ((o["n_votes"] < 2) | (self.mode == "single")).to_numpy())
+        if self.maybes:  # the reviewer's own maybes that no decided outcome has settled otherwise
+            mine = _own_latest(self.store, self.reviewer, self.stage).reindex(ids).eq("maybe").to_numpy()
+            open_ = mine & ~((o["state"] == "decided") & (o["label"] != "maybe")).to_numpy()
         if self.stage == "ta":
-            return StageView(labels, labels, np.ones(len(ids), bool), open_ & (labels == ""))
+            return StageView(labels, labels, np.ones(len(ids), bool), open_ & ((labels == "") | self.maybes))
         scope = fulltext_scope(self.store, ids)
         reports = self.store.reports(latest=True).set_index("record_id")["status"]
         missing = reports.reindex(ids).eq("not_retrieved").to_numpy()
@@ -132,6 +135,8 @@ class ReviewerLedger:
         if consensus is not None:
             return consensus
         mine = latest.get(self.reviewer)
+        if self.maybes:
+            return None if mine == "maybe" else (mine or "")
         if mine is not None and mine != UNDONE:
             return mine
         if self.mode == "single":
