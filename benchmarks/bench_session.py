@@ -6,9 +6,15 @@ answers each record with its known label; the model retrains in the background e
 in ``screener screen`` (``active.step`` on one learner, warm-started under its fit policy,
 recorded in the row's ``settings``). Per key press we time ``Session.handle_key`` (commit + next record)
 plus rendering the screen to an off-screen rich console. One JSON line per run is appended
-to benchmarks/results/session.jsonl. Target: median under 100 ms.
+to benchmarks/results/session.jsonl. Target: median under 100 ms (dual mode: under 50 ms).
+
+With ``--mode dual`` the project has two reviewers and blind dual title/abstract screening;
+the co-reviewer has already voted on ``--other-votes`` records (which the timed reviewer's
+blind view must ignore), and the timed reviewer screens through ``ReviewerLedger`` exactly
+as ``screener screen --reviewer`` does.
 
     .venv/bin/python benchmarks/bench_session.py [--records 20000] [--decisions 300] [--dataset NAME]
+        [--mode dual --other-votes 2000]
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ def main() -> int:
     parser.add_argument("--decisions", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--mode", choices=("single", "dual"), default="single")
+    parser.add_argument("--other-votes", type=int, default=2000, help="dual mode: the co-reviewer's votes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="screener-bench-") as folder:
         try:
@@ -83,11 +91,26 @@ def main() -> int:
         label_col = "label_included"
         with Store.open(project) as store:
             records = store.records()
+            reviewer = "bench"
+            if args.mode == "dual":
+                from screener.project.reviewers import add_reviewer, set_mode
+
+                add_reviewer(store, "bench", "owner")
+                add_reviewer(store, "other")
+                set_mode(store, "ta", "dual")
+                rng = np.random.default_rng(args.seed)
+                ids_other = rng.choice(records["id"].to_numpy(), size=min(args.other_votes, len(records)),
+                                       replace=False)
+                with store.transaction():  # one transaction: setting up, not what is timed
+                    store.con.executemany(
+                        "INSERT INTO decisions (record_id, label, reviewer, decided_at, stage, kind)"
+                        " VALUES (?, ?, 'other', '2026-01-01T00:00:00.000+00:00', 'ta', 'vote')",
+                        [(int(i), "exclude" if k % 10 else "include") for k, i in enumerate(ids_other)])
             ids = truth.iloc[:, 0].astype(str).str.replace(r"\.0$", "", regex=True)
             gold = dict(zip(ids, truth[label_col]))
             start = time.perf_counter()
             pool = load_pool(store)
-            session = Session(store, pool, reviewer="bench")
+            session = Session(store, pool, reviewer=reviewer)
             startup_s = time.perf_counter() - start
             by_id = dict(zip(records["id"], records["source_record_id"]))
             console = Console(file=io.StringIO(), width=120, force_terminal=True)
@@ -111,7 +134,8 @@ def main() -> int:
     commit = git_commit()
     import sklearn
 
-    row = {"benchmark": "session", "data": origin, "records": len(pool.ids),
+    row = {"benchmark": "session", "data": origin, "records": int(len(pool.ids)), "mode": args.mode,
+           "other_votes": args.other_votes if args.mode == "dual" else 0,
            "decisions": len(times), "includes_found": int(found), "models_adopted": models,
            "key_to_next_ms_median": round(float(np.median(ms)), 2),
            "key_to_next_ms_p90": round(float(np.percentile(ms, 90)), 2),
