@@ -319,3 +319,18 @@ def test_an_update_search_gets_its_own_flow(store, tmp_path):
     _, flows = draw_project_flow(store.folder, tmp_path / "flow.svg")
     text = svg_text(tmp_path / "flow.svg")
     assert "Update search" in text and "update.csv (n = 3)" in text and len(flows) == 2
+
+
+def test_status_and_advice_count_outcomes_not_the_latest_vote(team_store):
+    from screener.project.advice import run_state
+    from screener.project.status import project_status
+
+    ids = [int(i) for i in _ids(team_store)[:3]]
+    for rid, (a, b) in zip(ids, [("include", "include"), ("include", "exclude"), ("exclude", "exclude")]):
+        cast_vote(team_store, rid, a, reviewer="alice")
+        cast_vote(team_store, rid, b, reviewer="bob")  # record 2: bob's exclude is the latest row
+    s = project_status(team_store.folder)
+    assert (s.screened, s.included, s.excluded, s.not_screened) == (2, 1, 1, len(_ids(team_store)) - 2)
+    assert s.flows[0].records_screened == s.screened and s.flows[0].reports_sought == s.included
+    state = run_state(team_store)
+    assert sorted(state.labels.tolist()) == [0, 1]  # the conflict is not an exclusion yet

@@ -22,7 +22,9 @@ import pandas as pd
 
 from screener.errors import ConfigError
 from screener.project.create import project_criteria
-from screener.project.store import Store, now
+from screener.project.reviewers import stage_mode
+from screener.project.store import UNDONE, Store, now
+from screener.project.votes import stage_outcomes
 from screener.seeding import stream
 from screener.stopping import RECOMMENDED, make_rule
 from screener.stopping.base import RunState, Verdict, as_state, check_target
@@ -103,6 +105,9 @@ def _replay(store: Store) -> tuple[pd.Series, pd.Series]:
     led["position"] = np.arange(1, len(led) + 1)
     current = led.drop_duplicates("record_id", keep="last").set_index("record_id")["label"]
     first = led.drop_duplicates("record_id", keep="first").set_index("record_id")["position"]
+    if stage_mode(store, "ta") == "dual":  # a record's label is its decided outcome, not the latest vote
+        out = stage_outcomes(store, "ta", current.index.to_numpy()).set_index("record_id")
+        current = out["label"].where(out["state"] == "decided", UNDONE).reindex(current.index)
     return current, first
 
 

@@ -27,6 +27,7 @@ from screener.project.create import project_criteria
 from screener.project.imports import ImportSummary, Progress, _quiet, import_files
 from screener.project.model_files import load_model, save_model
 from screener.project.store import Store
+from screener.project.votes import project_labels
 from screener.seeding import stream
 from screener.settings import RankerSettings
 
@@ -136,7 +137,7 @@ def rank_project(folder: str | Path, *, new: Sequence[str | Path] = (), retrain:
     with Store.open(folder) as store:
         progress("building features")
         pool = load_pool(store)
-        labels = store.label_array(pool.ids)
+        labels = project_labels(store, pool.ids)  # decided outcomes (dual mode: agreed or resolved)
         progress("fitting the model")
         learner, version = current_model(store, pool, labels, retrain=retrain)
         result = step(learner, pool.X, queue_labels(labels), n=None, fit=False)
