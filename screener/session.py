@@ -233,7 +233,8 @@ class Session:
         if row is not None:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
             self.shown_coef = self.model_coef  # the model that ranked it explains it
-            self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])))
+            # where to resume: not worth an fsync per record shown (decisions keep theirs)
+            self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])), durable=False)
 
     def _refresh_advice(self, *, force: bool = False) -> None:
         """Recompute the followed rule's verdict (every ``advise_every`` decisions) and, when it asks

@@ -202,9 +202,17 @@ class Store:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction():
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    def set_meta(self, key: str, value: str, *, durable: bool = True) -> None:
+        """Set a meta value; ``durable=False`` skips the fsync (WAL, synchronous=NORMAL) for values
+        whose loss in a power cut costs nothing, such as the record a session was showing."""
+        if not durable:
+            self.con.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with self.transaction():
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        finally:
+            if not durable:
+                self.con.execute("PRAGMA synchronous=FULL")
 
     # -- records ------------------------------------------------------------------------------
     def records(self, *, kept_only: bool = True, raw: bool = False) -> pd.DataFrame:
