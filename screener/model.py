@@ -14,6 +14,7 @@ from __future__ import annotations
 import platform
 
 import joblib
+import numba
 import numpy as np
 import pandas as pd
 import scipy
@@ -80,5 +81,6 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pandas": pd.__version__,
         "joblib": joblib.__version__,
+        "numba": numba.__version__,
         "python": platform.python_version(),
     }

@@ -29,7 +29,7 @@ from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, headline, pending_sample, stopping_advice
 from screener.project.reviewers import exclusion_reasons
-from screener.project.store import UNDONE, Store
+from screener.project.store import UNDONE, ProjectBusy, Store
 from screener.project.votes import ReviewerLedger, project_labels
 from screener.stopping import RECOMMENDED
 
@@ -37,6 +37,8 @@ DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · w why (terms down too) · q quit"
 WHY_TERMS = 5  # terms shown per direction
 ENTER, ESCAPE, BACKSPACE = ("\r", "\n"), "\x1b", ("\x7f", "\b")
+SAVE_WAIT_S = 2.0  # a decision waits this long for another writer, then is shown as not saved (and retried)
+QUIT_WAIT_S = 30.0  # quitting with a decision not saved yet: the last, longer try
 
 
 @dataclass
@@ -195,6 +197,7 @@ class Session:
         self.pending_reason: str | None = None
         self.pending_note: str | None = None
         self.done = False
+        self.unsaved: str | None = None  # a decision that could not be saved yet (retried at the next key)
         self.acknowledged: list[str] = []
         self.current: int | None = None
         self.why_down = False  # 'w' also shows the terms that lowered the score
@@ -224,7 +227,10 @@ class Session:
         if result is None:
             return
         learner, labels, n_ledger, scores, queue = result
-        version = register_model(self.store, self.pool, learner, labels, n_ledger, save=False)
+        try:
+            version = register_model(self.store, self.pool, learner, labels, n_ledger, save=False)
+        except ProjectBusy:
+            return  # another process is writing: keep the current ranking, the next fit comes soon
         self._use(learner, version, scores, queue)
 
     def _show(self, row: int | None) -> None:
@@ -233,8 +239,14 @@ class Session:
         if row is not None:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
             self.shown_coef = self.model_coef  # the model that ranked it explains it
-            # where to resume: not worth an fsync per record shown (decisions keep theirs)
-            self.store.set_meta(self._resume_key, str(int(self.pool.ids[row])), durable=False)
+            record_id = int(self.pool.ids[row])
+            drawn = self.advice is not None and record_id in self.advice.sample_pending
+            self.shown_for = "random" if drawn else "ranked"  # ledger data: why this record was shown
+            self.shown_draw = self.store.draw_of(record_id) if drawn else None
+            try:
+                self.store.set_meta(self._resume_key, str(record_id), wait=SAVE_WAIT_S, durable=False)
+            except ProjectBusy:
+                pass  # only where the next sitting starts: not worth holding the reviewer up
 
     def _refresh_advice(self, *, force: bool = False) -> None:
         """Recompute the followed rule's verdict (every ``advise_every`` decisions) and, when it asks
@@ -250,7 +262,10 @@ class Session:
         advice = stopping_advice(self.store, rules=rules, scores=scores)
         request = advice.request(advice.verdicts[0].rule)
         if request is not None and not advice.sample_pending:
-            drawn = draw_sample(self.store, request.n, rule=request.rule)
+            try:
+                drawn = draw_sample(self.store, request.n, rule=request.rule)
+            except ProjectBusy:
+                drawn = []  # drawn at a later decision
             if drawn:
                 self.notice = (f"random check: the '{request.rule}' stopping rule asks for {len(drawn)} random "
                                f"record{'s' if len(drawn) > 1 else ''} next, because {request.why}")
@@ -295,6 +310,11 @@ class Session:
     def handle_key(self, key: str) -> None:
         """Apply one key press; the decision (if any) is committed before this returns."""
         self.message, self.acknowledged, self.notice = "", [], ""
+        if self.unsaved is not None:  # any key retries the decision not saved yet; q retries, then quits
+            quit_after = key in ("q", "\x03", "\x04")
+            self._decide(self.unsaved, wait=QUIT_WAIT_S if quit_after else SAVE_WAIT_S)
+            self.done = quit_after
+            return
         if self.mode == "note":
             return self._note_key(key)
         if self.mode == "reason":
@@ -346,7 +366,8 @@ class Session:
         else:
             self.message = f"choose a reason 1-{len(self.reasons)} (Esc to cancel)"
 
-    def _decide(self, label: str) -> None:
+    def _decide(self, label: str, *, wait: float | None = None) -> None:
+        """Save the decision (waiting up to ``SAVE_WAIT_S`` for another writer), or show it as not saved."""
         row = self.current
         record_id = int(self.pool.ids[row])
         reason = self.pending_reason if label == "exclude" else None
@@ -354,9 +375,17 @@ class Session:
             self.message = "a full-text exclusion needs a reason: press r, choose one, then e"
             return
         previous = self.ledger.previous(record_id)
-        ledger_id = self.ledger.vote(
-            record_id, label, reasons=(reason,) if reason else (), note=self.pending_note,
-            model_version=self.shown_version, score=self.shown_score)
+        try:
+            ledger_id = self.ledger.vote(
+                record_id, label, reasons=(reason,) if reason else (), note=self.pending_note,
+                model_version=self.shown_version, score=self.shown_score, shown_for=self.shown_for,
+                draw_id=self.shown_draw, wait=SAVE_WAIT_S if wait is None else wait)
+        except ProjectBusy:
+            self.unsaved = label
+            self.message = (f"NOT SAVED: {label} record {record_id}; another process is writing to the project. "
+                            "Press any key to retry")
+            return
+        self.unsaved = None
         self.history.append((ledger_id, row, self.labels[row],
                              previous["reason"] if previous else None, self.train[row]))
         self.labels[row] = label
@@ -379,8 +408,13 @@ class Session:
             return
         ledger_id, row, previous, reason, train = self.history.pop()
         record_id = int(self.pool.ids[row])
-        new_id = self.ledger.vote(record_id, previous or UNDONE, reasons=(reason,) if reason else (),
-                                  note="undo", undoes=ledger_id)
+        try:
+            new_id = self.ledger.vote(record_id, previous or UNDONE, reasons=(reason,) if reason else (),
+                                      note="undo", undoes=ledger_id, shown_for="undo", wait=SAVE_WAIT_S)
+        except ProjectBusy:
+            self.history.append((ledger_id, row, previous, reason, train))
+            self.message = "NOT SAVED: the undo; another process is writing to the project. Press u to retry"
+            return
         self.labels[row] = previous
         self.train[row] = train
         if self.open is not None:
@@ -443,8 +477,14 @@ class Session:
         return f"reviewer {self.reviewer} · {STAGE_NAMES[self.stage]} · {mode} screening{queue}"
 
     def close(self) -> None:
-        """Stop the trainer; save the model of the final ledger and its scores (for status/export)."""
+        """Stop the trainer; save the model of the final ledger and its scores (for status/export).
+
+        Raises ``ProjectBusy`` (one line) if a decision is still not saved: it is never dropped silently.
+        """
         self.trainer.stop()
+        if self.unsaved is not None:
+            raise ProjectBusy(f"{self.message.partition(';')[0]}: the project stayed busy; screen it again "
+                              "when the other process is done")
         labels = project_labels(self.store, self.pool.ids)  # decided outcomes of every reviewer
         learner, version = current_model(self.store, self.pool, labels, retrain=self.retrain)
         self.store.set_scores(self.pool.ids, learner.scores(self.pool.X), version)

@@ -81,8 +81,8 @@ def test_malformed_import_is_one_error_line_and_changes_nothing(review, tmp_path
 def test_tampered_model_is_refused_with_one_line(review, tmp_path, monkeypatch):
     run_cli(["import", review, DEMO / "update_search.ris"])
     assert run_cli(["rank", review, "--out", tmp_path / "r.csv"])[0] == 0
-    model = sorted((review / "models").glob("*.joblib"))[-1]
-    side = model.with_suffix(".joblib.json")
+    model = sorted((review / "models").glob("*.npz"))[-1]
+    side = model.with_suffix(".npz.json")
     meta = json.loads(side.read_text())
     meta["versions"]["numpy"] = "0.1"
     side.write_text(json.dumps(meta))

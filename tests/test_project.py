@@ -133,11 +133,11 @@ def test_saved_model_is_reused_and_a_tampered_one_refused(project):
     with Store.open(project) as s:
         saved = s.latest_saved_model()
         path = project / saved["path"]
-    assert path.is_file() and path.with_suffix(".joblib.json").is_file()
+    assert path.is_file() and path.with_suffix(".npz.json").is_file()
     rank_project(project)  # same ledger: the saved model is loaded, no new version
     with Store.open(project) as s:
         assert s.latest_saved_model()["version"] == saved["version"]
-    side = path.with_suffix(".joblib.json")
+    side = path.with_suffix(".npz.json")
     meta = json.loads(side.read_text())
     old_defaults = json.loads(side.read_text())
     old_defaults["settings"]["features"]["fields"] = ["title", "abstract", "keywords"]
@@ -147,7 +147,7 @@ def test_saved_model_is_reused_and_a_tampered_one_refused(project):
         assert s.latest_saved_model()["version"] == saved["version"] + 1
         saved = s.latest_saved_model()
         path = project / saved["path"]
-    side = path.with_suffix(".joblib.json")
+    side = path.with_suffix(".npz.json")
     meta = json.loads(side.read_text())
     meta["versions"]["scikit-learn"] = "0.0.1"
     side.write_text(json.dumps(meta))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -193,7 +192,11 @@ def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
     assert s.view().notice == "" and not s.view().record["random_check"]
     assert s.view().progress.stopping.startswith("stopping (biased_urn, target 0.95): You can stop")
     assert list(store.decisions()["record_id"].iloc[-10:]) == served
-    assert json.loads(store.get_meta("random_sample"))[0]["record_ids"] == served
+    [draw] = store.draws()  # the random check is ledger data: the draw, and why each record was shown
+    assert draw["record_ids"] == served and draw["rule"] == "screener"
+    last = store.decisions().iloc[-10:]
+    assert set(last["shown_for"]) == {"random"} and set(last["draw_id"]) == {draw["id"]}
+    assert set(store.decisions().iloc[:-10]["shown_for"].dropna()) <= {"ranked"}
 
 
 def test_a_sampling_rule_chosen_for_the_session_gets_its_random_records(store):

@@ -3,15 +3,14 @@
 ``stopping_advice`` builds a ``RunState`` from the project (the ranked sequence from the
 ledger, the unscreened records' latest scores, the random sample the session has served)
 and returns every rule's verdict plus which rules want random records now and why.
-The random sample is stored in the project's ``meta`` table (key ``random_sample``, JSON):
-each draw keeps its record ids, the number of unscreened records it was drawn from, the
-time and the ledger length at drawing. Nothing here prints.
+The random sample is ledger data in the store (``Store.add_draw``, ``Store.draws``): each draw
+keeps its record ids, the rule that asked for it, the number of unscreened records it was
+drawn from, the time and the ledger length at drawing. Nothing here prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,14 +22,13 @@ import pandas as pd
 from screener.errors import ConfigError
 from screener.project.create import project_criteria
 from screener.project.reviewers import stage_mode
-from screener.project.store import UNDONE, Store, now
+from screener.project.store import UNDONE, Store
 from screener.project.votes import stage_outcomes
 from screener.seeding import stream
 from screener.stopping import RECOMMENDED, make_rule
 from screener.stopping.base import RunState, Verdict, as_state, check_target
 
 DEFAULT_RULES = ("screener", "n_in_a_row:n=100", "knee", "quant_ci", "target", "qbcb", "hypergeometric")
-SAMPLE_KEY = "random_sample"
 
 _WHY = {
     "biased_urn": "its ranked test passes, and a random check of {n} unscreened records must hold no relevant "
@@ -86,8 +84,8 @@ class Advice:
 # -- the stored random sample -------------------------------------------------------------------
 
 def load_sample(store: Store) -> list[dict]:
-    """The draws of the random sample (``record_ids``, ``frame``, ``drawn_at``, ``ledger_rows``, ``rule``)."""
-    return json.loads(store.get_meta(SAMPLE_KEY, "[]"))
+    """The draws of the random sample (``id``, ``record_ids``, ``frame``, ``drawn_at``, ``ledger_rows``, ``rule``)."""
+    return store.draws()
 
 
 def sample_ids(store: Store) -> list[int]:
@@ -100,8 +98,7 @@ def _replay(store: Store) -> tuple[pd.Series, pd.Series]:
     Reads two ledger columns only (``screening_sequence`` semantics, position = ledger row,
     1-based): the session calls this after every decision, so it has to stay cheap.
     """
-    rows = store.con.execute("SELECT record_id, label FROM decisions WHERE stage = 'ta' ORDER BY id").fetchall()
-    led = pd.DataFrame(rows, columns=["record_id", "label"])
+    led = store.ledger_labels()
     led["position"] = np.arange(1, len(led) + 1)
     current = led.drop_duplicates("record_id", keep="last").set_index("record_id")["label"]
     first = led.drop_duplicates("record_id", keep="first").set_index("record_id")["position"]
@@ -137,10 +134,7 @@ def draw_sample(store: Store, n: int, *, rule: str = RECOMMENDED) -> list[int]:
     rng = stream("random_check", int(store.get_meta("seed", "0")), n_ledger)
     chosen = [int(i) for i in rng.choice(frame, size=min(int(n), len(frame)), replace=False)] if n > 0 else []
     if chosen:
-        draws = load_sample(store)
-        draws.append({"record_ids": chosen, "frame": len(frame), "drawn_at": now(),
-                      "ledger_rows": n_ledger, "rule": rule})
-        store.set_meta(SAMPLE_KEY, json.dumps(draws))
+        store.add_draw(chosen, rule=rule, frame=len(frame), ledger_rows=n_ledger)
     return chosen
 
 
@@ -159,7 +153,7 @@ def run_state(store: Store, scores: pd.Series | None = None) -> RunState:
 
 def _run_state(store: Store, replay: tuple[pd.Series, pd.Series], scores: pd.Series | None) -> RunState:
     label, first = replay
-    pool_size = int(store.con.execute("SELECT COUNT(*) FROM records WHERE duplicate_of IS NULL").fetchone()[0])
+    pool_size = store.pool_size()
     draws = load_sample(store)
     sampled = {int(i): k for k, d in enumerate(draws) for i in d["record_ids"]}
     current = label.map({"include": 1, "exclude": 0})  # NaN: maybe or undone

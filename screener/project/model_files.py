@@ -1,23 +1,32 @@
-"""Model files: a saved learner with a checked JSON sidecar.
+"""Model files: a fitted learner saved as data (numpy arrays and JSON), never as code.
 
-Saved models are joblib files with a JSON sidecar (versions, settings, number of
-labelled records, creation time, SHA-256 of the file). ``load_model`` refuses a
-file whose hash or library versions do not match the sidecar: a pickle from
-elsewhere is never loaded blindly.
+A model is ``models/model-vNNNNN.npz`` (arrays, read with ``allow_pickle=False``) and its
+sidecar ``model-vNNNNN.npz.json`` (format, settings, library versions, SHA-256 of the npz).
+Nothing in a project folder is ever unpickled, so a planted model file can hold wrong
+numbers but cannot run code (README "Threat model"). A file is loaded only from the
+project's own ``models/`` folder, when its hash matches its sidecar and every library that
+builds the matrix or computes the scores has the version it was saved with; otherwise it
+is refused with the command that replaces it. The hash is an integrity check (a torn or
+edited file), not authentication: whoever can write the folder can write both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import joblib
+import numpy as np
 
 from screener.errors import ProjectError
 from screener.model import library_versions
+
+FORMAT = "screener-model/2"
+SUFFIX = ".npz"
+# The libraries whose version can change the feature matrix or the scores computed from a model.
+CHECKED_LIBRARIES = ("screener", "scikit-learn", "numpy", "scipy", "pandas", "numba")
 
 
 def _sha256(path: Path) -> str:
@@ -32,49 +41,150 @@ def sidecar_path(path: Path) -> Path:
     return path.with_suffix(path.suffix + ".json")
 
 
-def save_model(obj: Any, path: str | Path, *, settings: dict, n_labelled: int) -> Path:
-    """Write ``obj`` with joblib and its JSON sidecar; returns the model path."""
+def recover_hint(folder: Path) -> str:
+    """The command that replaces a refused model (it ignores saved models and fits a new one)."""
+    return f"run 'screener rank {folder} --retrain --out ranked.csv' to replace it"
+
+
+def save_model(arrays: dict[str, np.ndarray], path: str | Path, *, settings: dict, n_labelled: int,
+               extra: dict | None = None) -> Path:
+    """Write ``arrays`` as an npz (no pickles) and its JSON sidecar; returns the model path.
+
+    Both files are written to temporary names and renamed into place, the sidecar last, so a
+    killed process leaves either the old pair, or a new npz without a matching sidecar (refused).
+    """
     path = Path(path)
+    if path.suffix != SUFFIX:
+        raise ValueError(f"a model file must end in {SUFFIX}, got {path.name}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    joblib.dump(obj, tmp)
+    for name, value in arrays.items():
+        if np.asarray(value).dtype == object:
+            raise ValueError(f"array {name!r} holds Python objects; a model file holds numbers and text only")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
     tmp.replace(path)
     meta = {
-        "format": "screener-model/1",
+        "format": FORMAT,
         "versions": library_versions(),
         "settings": settings,
         "n_labelled": int(n_labelled),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "sha256": _sha256(path),
+        **(extra or {}),
     }
     side = sidecar_path(path)
-    side.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+    tmp_side = side.with_name(side.name + ".tmp")
+    tmp_side.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+    tmp_side.replace(side)
     return path
 
 
-def read_sidecar(path: str | Path) -> dict:
-    side = sidecar_path(Path(path))
+def model_path(folder: str | Path, stored: str) -> Path:
+    """The model file a project's database names, refused unless it is an npz inside ``models/``."""
+    folder = Path(folder)
+    models = (folder / "models").resolve()
+    path = (folder / stored).resolve()
+    if not path.is_relative_to(models) or path.suffix != SUFFIX:
+        raise ProjectError(f"{folder}: the project database names the model file {stored!r}, which is not an "
+                           f"{SUFFIX} file in the project's models/ folder, so it is not loaded; "
+                           f"{recover_hint(folder)}")
+    return path
+
+
+def read_sidecar(path: Path, folder: Path) -> dict:
+    side = sidecar_path(path)
     if not side.is_file():
-        raise ProjectError(f"{path}: no sidecar {side.name}; refusing to load a model file of unknown origin")
+        raise ProjectError(f"{path}: no sidecar {side.name}; refusing to load a model file of unknown origin; "
+                           f"{recover_hint(folder)}")
     try:
-        return json.loads(side.read_text())
-    except json.JSONDecodeError:
-        raise ProjectError(f"{side}: the sidecar is not valid JSON; retrain the model (screener rank) to replace it") from None
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ProjectError(f"{side}: the sidecar is not valid JSON; {recover_hint(folder)}") from None
+    if not isinstance(meta, dict):
+        raise ProjectError(f"{side}: the sidecar is not a JSON object; {recover_hint(folder)}")
+    return meta
 
 
-def load_model(path: str | Path) -> tuple[Any, dict]:
-    """Load a model saved by ``save_model`` after checking its hash and library versions."""
-    path = Path(path)
+def load_model(folder: str | Path, stored: str) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and sidecar of the model file ``stored`` (a path relative to the project folder).
+
+    Refused with a ``ProjectError`` naming the recovering command when the path leaves
+    ``models/``, the file does not match its sidecar's hash or format, or a checked library's
+    version differs from the one it was saved with.
+    """
+    folder = Path(folder)
+    path = model_path(folder, stored)
     if not path.is_file():
-        raise ProjectError(f"{path}: model file not found")
-    meta = read_sidecar(path)
+        raise ProjectError(f"{path}: model file not found; {recover_hint(folder)}")
+    meta = read_sidecar(path, folder)
+    if meta.get("format") != FORMAT:
+        raise ProjectError(f"{path}: not a {FORMAT} model file; {recover_hint(folder)}")
     if meta.get("sha256") != _sha256(path):
-        raise ProjectError(f"{path}: file does not match its sidecar's hash; it was changed or replaced, so it is not loaded")
+        raise ProjectError(f"{path}: file does not match its sidecar's hash; it was changed or replaced, so it "
+                           f"is not loaded; {recover_hint(folder)}")
     here = library_versions()
-    for lib in ("scikit-learn", "numpy", "joblib"):
-        saved = meta.get("versions", {}).get(lib)
-        if saved != here[lib]:
-            raise ProjectError(
-                f"{path}: saved with {lib} {saved}, this environment has {here[lib]}; retrain instead of loading it"
-            )
-    return joblib.load(path), meta
+    saved = meta.get("versions") if isinstance(meta.get("versions"), dict) else {}
+    for lib in CHECKED_LIBRARIES:
+        if saved.get(lib) != here[lib]:
+            raise ProjectError(f"{path}: saved with {lib} {saved.get(lib)}, this environment has {here[lib]}, "
+                               f"so it is not loaded; {recover_hint(folder)}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ProjectError(f"{path}: cannot be read as a model file ({exc}), so it is not loaded; "
+                           f"{recover_hint(folder)}") from None
+    return arrays, meta
+
+
+# --- a learner and its features as arrays -----------------------------------------------------
+
+def feature_arrays(features) -> dict[str, np.ndarray]:
+    """The fitted vocabulary (terms in column order, newline-joined UTF-8) and idf of ``TextFeatures``."""
+    vocabulary = features.vectorizer_.vocabulary_
+    terms = [""] * len(vocabulary)
+    for term, column in vocabulary.items():
+        terms[column] = term
+    blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+    return {"vocabulary": blob, "idf": np.asarray(features.vectorizer_.idf_)}
+
+
+def feature_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the vocabulary and idf: the same digest means the same feature columns."""
+    h = hashlib.sha256(arrays["vocabulary"].tobytes())
+    h.update(np.ascontiguousarray(arrays["idf"], dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def _rng_state(rng) -> dict | None:
+    if isinstance(rng, np.random.Generator) and isinstance(rng.bit_generator, np.random.PCG64):
+        return rng.bit_generator.state
+    return None
+
+
+def learner_arrays(learner) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays, JSON-able state) of a fitted ``ActiveLearner``: what scoring and the queue need."""
+    coef = getattr(learner, "coef_", None)
+    arrays = {} if coef is None else {"coef": np.asarray(coef), "intercept": np.array([learner.intercept_]),
+                                      "weights": np.asarray(learner.weights_, dtype=np.float64)}
+    state = {"n_labelled": int(getattr(learner, "n_labelled_", 0)), "rng": _rng_state(getattr(learner, "rng_", None))}
+    return arrays, state
+
+
+def restore_learner(learner, arrays: dict[str, np.ndarray], state: dict):
+    """Give an unfitted ``ActiveLearner`` (built from the saved settings) the saved fitted state."""
+    learner._setup()
+    rng = state.get("rng")
+    if isinstance(rng, dict) and rng.get("bit_generator") == "PCG64":
+        bit_generator = np.random.PCG64()
+        bit_generator.state = rng
+        learner.rng_ = np.random.Generator(bit_generator)
+    learner.n_labelled_ = int(state.get("n_labelled", 0))
+    if "coef" in arrays:
+        learner.coef_ = arrays["coef"]
+        learner.intercept_ = float(arrays["intercept"][0])
+        learner.weights_ = tuple(float(w) for w in arrays["weights"])
+    else:
+        learner.coef_ = None
+    return learner

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +21,20 @@ import scipy.sparse as sp
 
 from screener.active import ActiveLearner, step
 from screener.criteria import Criteria
-from screener.errors import ProjectError
+from screener.errors import ProjectError, ScreenerError
 from screener.features import TextFeatures
 from screener.labels import queue_labels, training_labels
 from screener.project.create import project_criteria
 from screener.project.imports import ImportSummary, Progress, _quiet, import_files
-from screener.project.model_files import load_model, save_model
+from screener.project.model_files import (
+    feature_arrays,
+    feature_digest,
+    learner_arrays,
+    load_model,
+    recover_hint,
+    restore_learner,
+    save_model,
+)
 from screener.project.store import Store
 from screener.project.votes import project_labels
 from screener.seeding import stream
@@ -42,7 +51,15 @@ class Pool:
     pseudo: sp.csr_matrix | None
     criteria: Criteria
     signature: str
-    features: TextFeatures | None = None  # the fitted vectorizer: its vocabulary names X's columns
+    features: TextFeatures | None = None  # the fitted vectorizer: its vocabulary names X's columns (saved too)
+
+    @cached_property
+    def feature_arrays(self) -> dict[str, np.ndarray]:
+        return feature_arrays(self.features) if self.features is not None else {}
+
+    @cached_property
+    def feature_digest(self) -> str | None:
+        return feature_digest(self.feature_arrays) if self.features is not None else None
 
 
 def load_pool(store: Store) -> Pool:
@@ -90,34 +107,50 @@ def register_model(store: Store, pool: Pool, learner: ActiveLearner, labels: np.
     version = store.add_model(n_include=int((labels == "include").sum()),
                               n_exclude=int((labels == "exclude").sum()), settings=settings)
     if save:
-        save_project_model(store, version, learner, settings)
+        save_project_model(store, pool, version, learner, settings)
     return version
 
 
-def save_project_model(store: Store, version: int, learner: ActiveLearner, settings: dict) -> Path:
-    path = store.models_dir / f"model-v{version:05d}.joblib"
-    save_model(learner, path, settings=settings, n_labelled=getattr(learner, "n_labelled_", 0))
+def save_project_model(store: Store, pool: Pool, version: int, learner: ActiveLearner, settings: dict) -> Path:
+    """Save the learner's coefficients, the pool's vocabulary and idf and the settings as data (npz + JSON)."""
+    arrays, state = learner_arrays(learner)
+    path = store.models_dir / f"model-v{version:05d}.npz"
+    save_model({**arrays, **pool.feature_arrays}, path, settings=settings, n_labelled=state["n_labelled"],
+               extra={"learner_state": state, "features_sha256": pool.feature_digest})
     store.set_model_path(version, path)
     return path
+
+
+def load_project_model(store: Store, stored: str, learner: ActiveLearner) -> tuple[ActiveLearner, dict]:
+    """The saved model named by the database, restored into ``learner`` (unfitted, built with the
+    settings the model was saved with); checked and refused as ``model_files.load_model`` says."""
+    arrays, meta = load_model(store.folder, stored)
+    try:
+        restore_learner(learner, arrays, meta.get("learner_state", {}))
+    except (TypeError, ValueError, KeyError, ScreenerError) as exc:
+        raise ProjectError(f"{store.folder / stored}: the saved model cannot be restored ({exc}); "
+                           f"{recover_hint(store.folder)}") from None
+    return learner, meta
 
 
 def current_model(store: Store, pool: Pool, labels: np.ndarray, *, retrain: bool = False,
                   save: bool = True) -> tuple[ActiveLearner, int]:
     """The model for the current ledger: the latest saved one when it still fits, else a new fit.
 
-    A saved model that no longer matches its sidecar (hash, library versions) is refused
-    with a ``ProjectError``; ``retrain=True`` ignores saved models.
+    A saved model that is refused (outside ``models/``, hash, format, library versions) raises
+    a ``ProjectError`` naming the recovering command; ``retrain=True`` ignores saved models.
     """
     n_ledger = store.n_decisions()
+    seed = int(store.get_meta("seed", "0"))
     latest = store.latest_saved_model()
     if latest is not None and not retrain:
-        learner, meta = load_model(store.folder / latest["path"])
+        learner, meta = load_project_model(store, latest["path"], project_learner(seed, n_ledger))
         # Reused only if it was fit on this ledger, this pool and today's feature and learner
-        # settings (a model from older defaults would score a differently built matrix).
+        # settings, on the same feature columns (a model from older defaults would score a
+        # differently built matrix).
         expected = json.loads(json.dumps(_model_settings(pool, ActiveLearner(), n_ledger)))
-        if meta.get("settings") == expected:
+        if meta.get("settings") == expected and meta.get("features_sha256") == pool.feature_digest:
             return learner, int(latest["version"])
-    seed = int(store.get_meta("seed", "0"))
     learner = fit_learner(pool, labels, seed=seed, n_ledger=n_ledger)
     return learner, register_model(store, pool, learner, labels, n_ledger, save=save)
 

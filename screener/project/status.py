@@ -54,9 +54,8 @@ class Status:
 def project_status(folder: str | Path) -> Status:
     """Counts for a PRISMA flow diagram's screening boxes, plus the latest model's state."""
     with Store.open(folder) as store:
-        per_source = store.con.execute(
-            "SELECT source, COUNT(*) FROM records GROUP BY source ORDER BY MIN(id)").fetchall()
-        dups = store.con.execute("SELECT COUNT(*) FROM records WHERE duplicate_of IS NOT NULL").fetchone()[0]
+        per_source = store.records_per_source()
+        dups = store.n_duplicates()
         kept = store.records()
         # Title/abstract outcomes (in dual mode: agreed votes or a consensus, see screener.conflicts).
         outcomes = stage_outcomes(store, "ta", kept["id"].to_numpy())
@@ -69,7 +68,7 @@ def project_status(folder: str | Path) -> Status:
         screened = sum(counts.values())
         model = _model_state(store, kept, current)
     return Status(
-        identified={str(s): int(n) for s, n in per_source}, duplicates_removed=int(dups),
+        identified=per_source, duplicates_removed=dups,
         screened=screened, included=counts["include"], excluded=counts["exclude"],
         maybe=counts["maybe"], not_screened=len(kept) - screened,
         exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model, flows=flows)
@@ -86,7 +85,7 @@ def _model_state(store: Store, kept: pd.DataFrame, current: pd.DataFrame) -> Mod
     if saved is not None:
         state.path = saved["path"]
         try:
-            _, meta = load_model(store.folder / saved["path"])
+            _, meta = load_model(store.folder, saved["path"])
             state.check = "ok"
             state.up_to_date = (meta.get("settings", {}).get("ledger_rows") == store.n_decisions()
                                 and int(saved["version"]) == state.version)

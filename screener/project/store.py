@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,8 +33,12 @@ DB_NAME = "screener.sqlite"
 MODELS_DIR = "models"
 LABELS = ("include", "exclude", "maybe")
 UNDONE = "none"  # ledger label of an undo that left a record without a decision
+SHOWN_FOR = ("ranked", "random", "undo")  # why a decision's record was shown (``decisions.shown_for``)
 RECORD_FIELDS = ["title", "abstract", "keywords", "authors", "year", "doi", "pmid", "journal"]
-BUSY_TIMEOUT_S = 10.0
+BUSY_TIMEOUT_S = 10.0  # how long a write waits for another writer by default
+LOCK_POLL_S = 0.005  # a waiting writer retries this often, so it gets in between another's batches
+DISCARD_ROWS = 5000  # records of a killed import deleted per transaction
+VISIBLE = "import_id IN (SELECT import_id FROM imports WHERE state = 'done')"  # records of finished imports
 
 
 def _run_script(con: sqlite3.Connection, script: str) -> None:
@@ -101,9 +106,63 @@ def _migrate_team(con: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_draws(con: sqlite3.Connection) -> None:
+    """Random checks and why a record was shown become ledger data (draws were a JSON value in ``meta``)."""
+    _run_script(con, """
+    CREATE TABLE draws (
+        id INTEGER PRIMARY KEY, rule TEXT NOT NULL,   -- the stopping rule that asked for them
+        frame INTEGER NOT NULL,                       -- unscreened records drawn from
+        drawn_at TEXT NOT NULL, ledger_rows INTEGER NOT NULL);  -- ledger length when drawn
+    CREATE TABLE drawn (
+        draw_id INTEGER NOT NULL REFERENCES draws(id), position INTEGER NOT NULL,
+        record_id INTEGER NOT NULL UNIQUE REFERENCES records(id), PRIMARY KEY (draw_id, position));
+    ALTER TABLE decisions ADD COLUMN shown_for TEXT;  -- ranked, random, undo; NULL: not recorded
+    ALTER TABLE decisions ADD COLUMN draw_id INTEGER REFERENCES draws(id);  -- the random check it answered
+    """)
+    row = con.execute("SELECT value FROM meta WHERE key = 'random_sample'").fetchone()
+    for draw in json.loads(row[0]) if row else []:
+        cur = con.execute("INSERT INTO draws (rule, frame, drawn_at, ledger_rows) VALUES (?, ?, ?, ?)",
+                          (str(draw.get("rule", "screener")), int(draw["frame"]), str(draw["drawn_at"]),
+                           int(draw["ledger_rows"])))
+        con.executemany("INSERT INTO drawn VALUES (?, ?, ?)",
+                        [(cur.lastrowid, k, int(i)) for k, i in enumerate(draw["record_ids"])])
+    con.execute("DELETE FROM meta WHERE key = 'random_sample'")
+    # Why each past decision's record was shown, as far as the ledger tells: an undo; the first
+    # decision on a drawn record after its draw answered the random check; the rest were ranked.
+    drawn = {rid: (did, rows) for rid, did, rows in con.execute(
+        "SELECT record_id, draw_id, ledger_rows FROM drawn JOIN draws ON draws.id = drawn.draw_id")}
+    answered: set[int] = set()
+    updates = []
+    for position, (ledger_id, record_id, undoes, version) in enumerate(con.execute(
+            "SELECT id, record_id, undoes, model_version FROM decisions ORDER BY id").fetchall()):
+        if undoes is not None:
+            updates.append(("undo", None, ledger_id))
+        elif record_id in drawn and record_id not in answered and position >= drawn[record_id][1]:
+            answered.add(record_id)
+            updates.append(("random", drawn[record_id][0], ledger_id))
+        elif version is not None:
+            updates.append(("ranked", None, ledger_id))
+    con.executemany("UPDATE decisions SET shown_for = ?, draw_id = ? WHERE id = ?", updates)
+
+
+def _migrate_data_models(con: sqlite3.Connection) -> None:
+    """Model files are data (npz + JSON): older projects' pickled models are never loaded again
+    (their rows keep their version and lose their path; the next ``rank`` or session saves an
+    npz). Imports get a state, so a long import commits in batches invisible until it is done."""
+    _run_script(con, """
+    UPDATE models SET path = NULL WHERE path IS NOT NULL AND path NOT LIKE '%.npz';
+    ALTER TABLE imports ADD COLUMN state TEXT NOT NULL DEFAULT 'done';  -- 'pending' while being written
+    """)
+
+
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_team]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_team, _migrate_draws,
+                                                          _migrate_data_models]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class ProjectBusy(ProjectError):
+    """Another process held the project's write lock for longer than the caller would wait."""
 
 
 def now() -> str:
@@ -176,16 +235,37 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction (``BEGIN IMMEDIATE``: waits for, never breaks, another writer)."""
+    def transaction(self, *, wait: float | None = None,
+                    on_wait: Callable[[float], None] | None = None) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (``BEGIN IMMEDIATE``: waits for, never breaks, another writer).
+
+        Waits up to ``wait`` seconds (default ``BUSY_TIMEOUT_S``) for another writer, retrying
+        every ``LOCK_POLL_S`` and calling ``on_wait(seconds waited)`` about once a second, then
+        raises ``ProjectBusy`` (one line that says what to do).
+        """
+        limit = BUSY_TIMEOUT_S if wait is None else wait
+        start = time.monotonic()
+        report = start + 1.0
+        self.con.execute("PRAGMA busy_timeout = 0")  # our own retry loop, not SQLite's backoff
         try:
-            self.con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise ProjectError(f"{self.folder}: another screener process is writing to this "
-                                   f"project and did not finish within {BUSY_TIMEOUT_S:.0f} s; "
-                                   "try again when it is done") from None
-            raise
+            while True:
+                try:
+                    self.con.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    waited = time.monotonic() - start
+                    if waited >= limit:
+                        raise ProjectBusy(f"{self.folder}: another screener process is writing to this project "
+                                          f"and did not finish within {limit:.0f} s; try again when it is done"
+                                          ) from None
+                    if on_wait is not None and time.monotonic() >= report:
+                        on_wait(waited)
+                        report += 1.0
+                    time.sleep(LOCK_POLL_S)
+        finally:
+            self.con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         try:
             yield self.con
         except BaseException:
@@ -202,13 +282,13 @@ class Store:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
-    def set_meta(self, key: str, value: str, *, durable: bool = True) -> None:
+    def set_meta(self, key: str, value: str, *, wait: float | None = None, durable: bool = True) -> None:
         """Set a meta value; ``durable=False`` skips the fsync (WAL, synchronous=NORMAL) for values
         whose loss in a power cut costs nothing, such as the record a session was showing."""
         if not durable:
             self.con.execute("PRAGMA synchronous=NORMAL")
         try:
-            with self.transaction():
+            with self.transaction(wait=wait):
                 self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
         finally:
             if not durable:
@@ -219,20 +299,62 @@ class Store:
         """Records in id order (``id`` is the project's record id); kept records only by default."""
         cols = ["id", "import_id", "source", "source_record_id", *RECORD_FIELDS, "duplicate_of",
                 "fingerprint"] + (["raw_format", "raw"] if raw else [])
-        where = " WHERE duplicate_of IS NULL" if kept_only else ""
-        df = pd.read_sql_query(f"SELECT {', '.join(cols)} FROM records{where} ORDER BY id", self.con)
+        where = f"WHERE {VISIBLE}" + (" AND duplicate_of IS NULL" if kept_only else "")
+        df = pd.read_sql_query(f"SELECT {', '.join(cols)} FROM records {where} ORDER BY id", self.con)
         df["year"] = df["year"].astype("Int64")
         df["duplicate_of"] = df["duplicate_of"].astype("Int64")
         return df
 
+    def pool_size(self) -> int:
+        """Number of kept (screened) records."""
+        return int(self.con.execute(f"SELECT COUNT(*) FROM records WHERE {VISIBLE} AND duplicate_of IS NULL"
+                                    ).fetchone()[0])
+
+    def n_duplicates(self) -> int:
+        return int(self.con.execute(f"SELECT COUNT(*) FROM records WHERE {VISIBLE} AND duplicate_of IS NOT NULL"
+                                    ).fetchone()[0])
+
+    def records_per_source(self) -> dict[str, int]:
+        """Records per source file, duplicates included, in the order the sources were first imported."""
+        rows = self.con.execute(f"SELECT source, COUNT(*) FROM records WHERE {VISIBLE}"
+                                " GROUP BY source ORDER BY MIN(id)")
+        return {str(s): int(n) for s, n in rows}
+
     def insert_import(self, *, file_name: str, source: str, sha256: str, n_read: int,
-                      n_added: int, n_merged: int, n_skipped: int) -> int:
-        """Insert an ``imports`` row (inside the caller's transaction); returns its id."""
+                      n_added: int, n_merged: int, n_skipped: int, pending: bool = False) -> int:
+        """Insert an ``imports`` row (inside the caller's transaction); returns its id.
+
+        A ``pending`` import's records stay invisible until ``finish_imports``.
+        """
         cur = self.con.execute(
             "INSERT INTO imports (file_name, source, sha256, imported_at, n_read, n_added, n_merged,"
-            " n_skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (file_name, source, sha256, now(), n_read, n_added, n_merged, n_skipped))
+            " n_skipped, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (file_name, source, sha256, now(), n_read, n_added, n_merged, n_skipped,
+             "pending" if pending else "done"))
         return int(cur.lastrowid)
+
+    def finish_imports(self, import_ids: list[int]) -> None:
+        """Make pending imports' records visible, all at once (one short transaction)."""
+        with self.transaction():
+            self.con.executemany("UPDATE imports SET state = 'done', imported_at = ? WHERE import_id = ?",
+                                 [(now(), int(i)) for i in import_ids])
+
+    def discard_unfinished_imports(self) -> int:
+        """Delete what killed imports left (pending imports and their records), in short transactions.
+
+        Call it only while holding the import lock (``imports.import_lock``), so that no live
+        import is pending. Returns the number of records deleted.
+        """
+        pending = "SELECT import_id FROM imports WHERE state = 'pending'"
+        n = 0
+        while True:
+            with self.transaction():
+                cur = self.con.execute(f"DELETE FROM records WHERE id IN (SELECT id FROM records WHERE import_id"
+                                       f" IN ({pending}) ORDER BY duplicate_of IS NULL, id LIMIT {DISCARD_ROWS})")
+                if cur.rowcount == 0:
+                    self.con.execute("DELETE FROM imports WHERE state = 'pending'")
+                    return n
+                n += cur.rowcount
 
     def next_record_id(self) -> int:
         return int(self.con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()[0])
@@ -253,32 +375,41 @@ class Store:
                              [(kept_id, int(r)) for r in record_ids])
 
     def imports(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT * FROM imports ORDER BY import_id", self.con)
+        """The finished imports, in order."""
+        return pd.read_sql_query("SELECT * FROM imports WHERE state = 'done' ORDER BY import_id", self.con)
 
     # -- ledger -------------------------------------------------------------------------------
     def add_decision(self, record_id: int, label: str, *, reviewer: str, reason: str | None = None,
                      note: str | None = None, model_version: int | None = None,
                      score: float | None = None, undoes: int | None = None, stage: str = "ta",
-                     kind: str = "vote", reasons: Sequence[str] = (), tags: Sequence[str] = ()) -> int:
+                     kind: str = "vote", reasons: Sequence[str] = (), tags: Sequence[str] = (),
+                     shown_for: str | None = None, draw_id: int | None = None,
+                     wait: float | None = None) -> int:
         """Append one decision and commit it before returning its ledger id.
 
         ``reasons`` (several) are kept as a JSON list with the first also in ``reason``;
         ``kind`` is 'vote' or 'consensus' (a conflict's resolution); ``stage`` 'ta' or 'ft'.
+        ``shown_for`` says why the record was shown: ``ranked`` (by ``model_version``),
+        ``random`` (the random check ``draw_id``) or ``undo``. ``wait``: as ``transaction``
+        (``ProjectBusy`` when another writer holds the project longer).
         """
         if label not in (*LABELS, UNDONE):
             raise ValueError(f"label must be one of {', '.join(LABELS)}, got {label!r}")
+        if shown_for not in (None, *SHOWN_FOR):
+            raise ValueError(f"shown_for must be one of {', '.join(SHOWN_FOR)}, got {shown_for!r}")
         reasons = [r for r in reasons if r]
         if reasons:
             reason = reasons[0]
-        with self.transaction():
+        with self.transaction(wait=wait):
             cur = self.con.execute(
                 "INSERT INTO decisions (record_id, label, reviewer, decided_at, reason, note,"
-                " model_version, score, undoes, stage, kind, reasons, tags)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model_version, score, undoes, stage, kind, reasons, tags, shown_for, draw_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (int(record_id), label, reviewer, now(), reason or None, note or None,
                  model_version, None if score is None else float(score), undoes, stage, kind,
                  json.dumps(list(reasons)) if len(reasons) > 1 else None,
-                 json.dumps(list(tags)) if tags else None))
+                 json.dumps(list(tags)) if tags else None, shown_for,
+                 None if draw_id is None else int(draw_id)))
         return int(cur.lastrowid)
 
     def decisions(self) -> pd.DataFrame:
@@ -302,6 +433,11 @@ class Store:
         """include/exclude/maybe, or None while the record is unscreened."""
         row = self.latest_decision(record_id)
         return None if row is None or row["label"] == UNDONE else row["label"]
+
+    def ledger_labels(self) -> pd.DataFrame:
+        """``record_id`` and ``label`` of every title/abstract ledger row in order (cheap: replayed often)."""
+        rows = self.con.execute("SELECT record_id, label FROM decisions WHERE stage = 'ta' ORDER BY id").fetchall()
+        return pd.DataFrame(rows, columns=["record_id", "label"])
 
     def n_decisions(self) -> int:
         return int(self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
@@ -380,6 +516,32 @@ class Store:
                 " last ON r.id = last.id ORDER BY r.record_id", self.con)
         return pd.read_sql_query("SELECT * FROM reports ORDER BY id", self.con)
 
+    # -- random checks ------------------------------------------------------------------------
+    def add_draw(self, record_ids: list[int], *, rule: str, frame: int, ledger_rows: int) -> int:
+        """Record one random draw (the records in draw order) in one transaction; returns its id."""
+        with self.transaction():
+            cur = self.con.execute("INSERT INTO draws (rule, frame, drawn_at, ledger_rows) VALUES (?, ?, ?, ?)",
+                                   (rule, int(frame), now(), int(ledger_rows)))
+            self.con.executemany("INSERT INTO drawn VALUES (?, ?, ?)",
+                                 [(cur.lastrowid, k, int(i)) for k, i in enumerate(record_ids)])
+        return int(cur.lastrowid)
+
+    def draw_of(self, record_id: int) -> int | None:
+        """The id of the random draw that holds the record (None when it was never drawn)."""
+        row = self.con.execute("SELECT draw_id FROM drawn WHERE record_id = ?", (int(record_id),)).fetchone()
+        return None if row is None else int(row[0])
+
+    def draws(self) -> list[dict]:
+        """Every random draw in order: ``id``, ``rule``, ``frame``, ``drawn_at``, ``ledger_rows``, ``record_ids``."""
+        draws = [dict(zip(("id", "rule", "frame", "drawn_at", "ledger_rows"), row)) for row in self.con.execute(
+            "SELECT id, rule, frame, drawn_at, ledger_rows FROM draws ORDER BY id")]
+        ids: dict[int, list[int]] = {}
+        for draw_id, record_id in self.con.execute("SELECT draw_id, record_id FROM drawn ORDER BY draw_id, position"):
+            ids.setdefault(draw_id, []).append(int(record_id))
+        for d in draws:
+            d["record_ids"] = ids.get(d["id"], [])
+        return draws
+
     # -- models and scores --------------------------------------------------------------------
     def add_model(self, *, n_include: int, n_exclude: int, settings: dict) -> int:
         with self.transaction():
@@ -418,7 +580,9 @@ def screening_sequence(store: Store) -> pd.DataFrame:
     Columns: ``position`` (1, 2, ...), ``record_id``, ``label`` (include/exclude/maybe/none),
     ``relevant`` (1 include, 0 exclude, <NA> otherwise), ``score`` and ``model_version``
     (the model that ranked the record when it was shown), ``reviewer``, ``decided_at``,
-    ``undoes`` (the ledger id an undo row reverts) and ``ledger_id``. Title/abstract rows only.
+    ``undoes`` (the ledger id an undo row reverts), ``shown_for`` (ranked, random, undo; why the
+    record was shown), ``draw_id`` (the random check it answered) and ``ledger_id``. Title/abstract
+    rows only.
     """
     d = store.decisions()
     d = d[d["stage"] == "ta"].reset_index(drop=True)
@@ -428,5 +592,6 @@ def screening_sequence(store: Store) -> pd.DataFrame:
         "relevant": d["label"].map({"include": 1, "exclude": 0}).astype("Int64"),
         "score": d["score"], "model_version": d["model_version"].astype("Int64"),
         "reviewer": d["reviewer"], "decided_at": d["decided_at"], "undoes": d["undoes"].astype("Int64"),
+        "shown_for": d["shown_for"], "draw_id": d["draw_id"].astype("Int64"),
     })
     return out

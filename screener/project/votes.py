@@ -154,11 +154,12 @@ class ReviewerLedger:
 
     def vote(self, record_id: int, label: str, *, reasons: Sequence[str] = (), tags: Sequence[str] = (),
              note: str | None = None, model_version: int | None = None, score: float | None = None,
-             undoes: int | None = None) -> int:
+             undoes: int | None = None, shown_for: str | None = None, draw_id: int | None = None,
+             wait: float | None = None) -> int:
         """Record this reviewer's vote (validated first; committed before returning its ledger id)."""
         return cast_vote(self.store, record_id, label, reviewer=self.reviewer, stage=self.stage,
                          reasons=reasons, tags=tags, note=note, model_version=model_version, score=score,
-                         undoes=undoes, _checked=True)
+                         undoes=undoes, shown_for=shown_for, draw_id=draw_id, wait=wait, _checked=True)
 
 
 @dataclass
@@ -172,6 +173,7 @@ class StageView:
 def cast_vote(store: Store, record_id: int, label: str, *, reviewer: str | None, stage: str = "ta",
               reasons: Sequence[str] = (), tags: Sequence[str] = (), note: str | None = None,
               model_version: int | None = None, score: float | None = None, undoes: int | None = None,
+              shown_for: str | None = None, draw_id: int | None = None, wait: float | None = None,
               _checked: bool = False) -> int:
     """One vote, checked before anything is written: a known reviewer, a kept record at that stage,
     a label, and reasons from the project's list (a full-text exclusion needs one)."""
@@ -192,7 +194,8 @@ def cast_vote(store: Store, record_id: int, label: str, *, reviewer: str | None,
         if stage == "ft" and not fulltext_scope(store, np.array([rid]))[0]:
             raise ConfigError(f"record {rid} is not at the full-text stage (it was not included at title/abstract)")
     return store.add_decision(record_id, label, reviewer=who, stage=stage, reasons=reasons, tags=tags,
-                              note=note, model_version=model_version, score=score, undoes=undoes)
+                              note=note, model_version=model_version, score=score, undoes=undoes,
+                              shown_for=shown_for, draw_id=draw_id, wait=wait)
 
 
 def reviewer_decisions(store: Store, reviewer: str | None, *, stage: str | None = None,
