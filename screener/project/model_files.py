@@ -169,17 +169,33 @@ def learner_arrays(learner) -> tuple[dict[str, np.ndarray], dict]:
     arrays = {} if coef is None else {"coef": np.asarray(coef), "intercept": np.array([learner.intercept_]),
                                       "weights": np.asarray(learner.weights_, dtype=np.float64)}
     state = {"n_labelled": int(getattr(learner, "n_labelled_", 0)), "rng": _rng_state(getattr(learner, "rng_", None))}
+    clf = getattr(learner, "classifier_", None)
+    if getattr(learner, "solver", None) == "cd" and getattr(clf, "coef_", None) is not None:
+        # the warm-started solver's own model and generator: the next fit carries on from them
+        arrays["classifier_coef"] = np.asarray(clf.coef_, dtype=np.float64)
+        arrays["classifier_intercept"] = np.array([float(clf.intercept_)])
+        state["classifier_rng"] = _rng_state(getattr(clf, "rng_", None))
     return arrays, state
+
+
+def _generator(state) -> np.random.Generator | None:
+    if isinstance(state, dict) and state.get("bit_generator") == "PCG64":
+        bit_generator = np.random.PCG64()
+        bit_generator.state = state
+        return np.random.Generator(bit_generator)
+    return None
 
 
 def restore_learner(learner, arrays: dict[str, np.ndarray], state: dict):
     """Give an unfitted ``ActiveLearner`` (built from the saved settings) the saved fitted state."""
     learner._setup()
-    rng = state.get("rng")
-    if isinstance(rng, dict) and rng.get("bit_generator") == "PCG64":
-        bit_generator = np.random.PCG64()
-        bit_generator.state = rng
-        learner.rng_ = np.random.Generator(bit_generator)
+    if (rng := _generator(state.get("rng"))) is not None:
+        learner.rng_ = rng
+    if "classifier_coef" in arrays:
+        learner.classifier_.coef_ = arrays["classifier_coef"]
+        learner.classifier_.intercept_ = float(arrays["classifier_intercept"][0])
+        if (rng := _generator(state.get("classifier_rng"))) is not None:
+            learner.classifier_.rng_ = rng
     learner.n_labelled_ = int(state.get("n_labelled", 0))
     if "coef" in arrays:
         learner.coef_ = arrays["coef"]
