@@ -29,7 +29,8 @@ from screener.project.store import RECORD_FIELDS, Store
 
 Progress = Callable[[str], None]
 IMPORT_LOCK = "import.lock"
-BATCH_ROWS = 2000  # records per write transaction: a waiting decision waits for one batch at most
+BATCH_ROWS = 500  # records in the first write transaction; later ones are sized to take BATCH_S
+BATCH_S = 0.2  # target length of one write transaction: a waiting decision waits about this long at most
 BATCH_PAUSE_S = 0.02  # between batches; longer than a waiting writer's poll (``store.LOCK_POLL_S``)
 
 
@@ -174,12 +175,20 @@ def _write_import(store: Store, frames: list[pd.DataFrame], blanks: dict[str, in
         fresh["import_id"] = fresh["file"].map(import_ids)
         # kept rows first: a duplicate's row refers to its kept record (foreign key)
         fresh = fresh.iloc[np.argsort(fresh["duplicate_of"].notna().to_numpy(), kind="stable")]
+        started = time.perf_counter()
         store.insert_records(fresh.iloc[:BATCH_ROWS])
-    for start in range(BATCH_ROWS, len(fresh), BATCH_ROWS):
+    took = time.perf_counter() - started  # the commit included
+    start, size = BATCH_ROWS, BATCH_ROWS
+    while start < len(fresh):
+        # sized by the last batch's speed, so a batch takes about BATCH_S on a busy machine too
+        size = int(np.clip(size * BATCH_S / max(took, 1e-3), 50, 20_000))
         time.sleep(BATCH_PAUSE_S)  # room for another writer (a decision) between batches
         progress(f"writing records ({start:,} of {len(fresh):,})")
         with store.transaction(wait=None, on_wait=_waiting(progress)):
-            store.insert_records(fresh.iloc[start:start + BATCH_ROWS])
+            started = time.perf_counter()
+            store.insert_records(fresh.iloc[start:start + size])
+        took = time.perf_counter() - started
+        start += size
     store.finish_imports(list(import_ids.values()))
     if again:
         summary = pd.concat([summary, pd.DataFrame(again)], ignore_index=True)
