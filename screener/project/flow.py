@@ -30,7 +30,7 @@ NO_REASON = "(no reason given)"
 
 
 def _update_imports(store: Store) -> set[int]:
-    first = store.con.execute("SELECT MIN(decided_at) FROM decisions WHERE stage = 'ta'").fetchone()[0]
+    first = store.first_decided_at("ta")
     if first is None:
         return set()
     imports = store.imports()

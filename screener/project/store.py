@@ -305,6 +305,12 @@ class Store:
         df["duplicate_of"] = df["duplicate_of"].astype("Int64")
         return df
 
+    def is_kept(self, record_id: int) -> bool:
+        """Whether the record is one of the project's kept (screened) records."""
+        row = self.con.execute(f"SELECT duplicate_of IS NULL FROM records WHERE id = ? AND {VISIBLE}",
+                               (int(record_id),)).fetchone()
+        return row is not None and bool(row[0])
+
     def pool_size(self) -> int:
         """Number of kept (screened) records."""
         return int(self.con.execute(f"SELECT COUNT(*) FROM records WHERE {VISIBLE} AND duplicate_of IS NULL"
@@ -438,6 +444,10 @@ class Store:
         """``record_id`` and ``label`` of every title/abstract ledger row in order (cheap: replayed often)."""
         rows = self.con.execute("SELECT record_id, label FROM decisions WHERE stage = 'ta' ORDER BY id").fetchall()
         return pd.DataFrame(rows, columns=["record_id", "label"])
+
+    def first_decided_at(self, stage: str = "ta") -> str | None:
+        """When the first decision at ``stage`` was made (None before any)."""
+        return self.con.execute("SELECT MIN(decided_at) FROM decisions WHERE stage = ?", (stage,)).fetchone()[0]
 
     def n_decisions(self) -> int:
         return int(self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])

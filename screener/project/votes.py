@@ -188,8 +188,7 @@ def cast_vote(store: Store, record_id: int, label: str, *, reviewer: str | None,
         raise ConfigError("a full-text exclusion needs a reason from the project's list (press r, or --reason)")
     if not _checked:
         rid = int(record_id)
-        kept = store.con.execute("SELECT duplicate_of IS NULL FROM records WHERE id = ?", (rid,)).fetchone()
-        if kept is None or not kept[0]:
+        if not store.is_kept(rid):
             raise ConfigError(f"record {rid} is not a screened record of this project")
         if stage == "ft" and not fulltext_scope(store, np.array([rid]))[0]:
             raise ConfigError(f"record {rid} is not at the full-text stage (it was not included at title/abstract)")
