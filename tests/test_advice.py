@@ -75,7 +75,7 @@ def test_sample_request_is_drawn_stored_and_counted_once_screened(store):
     assert len(drawn) == 10 and not set(drawn) & set(ids[:135])
     draw = load_sample(store)[0]
     assert draw["record_ids"] == drawn and draw["frame"] == len(ids) - 135 and draw["ledger_rows"] == 135
-    assert draw == store.draws()[0] and draw["rule"] == "screener" and store.get_meta("random_sample") is None
+    assert draw == store.draws()[0] and draw["rule"] == "biased_urn" and store.get_meta("random_sample") is None
     assert [store.draw_of(i) for i in drawn] == [draw["id"]] * 10 and store.draw_of(ids[0]) is None
     assert pending_sample(store) == drawn
     for i in drawn:

@@ -193,7 +193,7 @@ def test_progress_shows_the_stopping_verdict_and_serves_a_random_check(store):
     assert s.view().progress.stopping.startswith("stopping (biased_urn, target 0.95): You can stop")
     assert list(store.decisions()["record_id"].iloc[-10:]) == served
     [draw] = store.draws()  # the random check is ledger data: the draw, and why each record was shown
-    assert draw["record_ids"] == served and draw["rule"] == "screener"
+    assert draw["record_ids"] == served and draw["rule"] == "biased_urn"
     last = store.decisions().iloc[-10:]
     assert set(last["shown_for"]) == {"random"} and set(last["draw_id"]) == {draw["id"]}
     assert set(store.decisions().iloc[:-10]["shown_for"].dropna()) <= {"ranked"}
