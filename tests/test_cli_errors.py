@@ -90,11 +90,11 @@ def test_a_user_error_is_one_line_and_exit_1(tmp_path):
 
 
 def test_a_bug_keeps_its_traceback(monkeypatch):
-    import screener.project.status
+    import screener.project.advice
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(screener.project.status, "project_status", broken)
+    monkeypatch.setattr(screener.project.advice, "project_advice", broken)  # the first call `status` makes
     with pytest.raises(RuntimeError, match="a bug"):
         run_cli(["status", "anything"])
