@@ -37,6 +37,7 @@ from sklearn.naive_bayes import MultinomialNB
 from screener.active import UNLABELLED, ActiveLearner
 from screener.errors import ConfigError, DataError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
+from screener.labels import LABEL_COLUMN
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
 from screener.simulate import draw_priors, prior_rows
@@ -246,7 +247,7 @@ def _pool_labels(records: pd.DataFrame, label_column: str) -> np.ndarray:
     return y
 
 
-def simulate_ensemble(records: pd.DataFrame, *, label_column: str = "label_included", seed: int = 0,
+def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN, seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
                       features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
                       stop_at_recall: float | None = None) -> pd.DataFrame:

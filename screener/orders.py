@@ -175,7 +175,7 @@ def score_orders(
     orders: Sequence[str | Path],
     *,
     data: str | Path | None = None,
-    label_column: str = "label_included",
+    label_column: str = LABEL_COLUMN,
     prior_ids: Sequence[str] | None = None,
     metrics: str | Sequence[str] | None = None,
 ) -> tuple[list[dict], list[pd.DataFrame]]:
