@@ -43,11 +43,11 @@ def parse_ids(text: str | None) -> tuple[str, ...] | None:
 
 
 def parse_targets(text: str) -> list[float]:
-    """``"0.8,0.9,0.95"`` → target recalls, each in (0, 1]."""
+    """``"0.8,0.9,0.95"`` → target recalls, each in (0, 1)."""
     try:
         targets = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise ConfigError(f"--targets: expected e.g. 0.8,0.9,0.95, got {text!r}") from None
-    if not targets or any(not 0 < t <= 1 for t in targets):
-        raise ConfigError(f"--targets: each target must be in (0, 1], got {text!r}")
+    if not targets or any(not 0 < t < 1 for t in targets):
+        raise ConfigError(f"--targets: each target must be between 0 and 1 (exclusive), got {text!r}")
     return targets

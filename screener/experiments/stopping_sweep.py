@@ -106,8 +106,8 @@ def evaluate_stopping(
     Returns one row per (pool, seed, rule, target)."""
     specs = parse_rules(rules)
     for t in targets:
-        if not 0 < t <= 1:
-            raise ConfigError(f"targets must be in (0, 1], got {t}")
+        if not 0 < t < 1:
+            raise ConfigError(f"targets must be between 0 and 1 (exclusive), got {t}")
     jobs = []
     for path in data:
         path = Path(path)

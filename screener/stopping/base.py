@@ -252,8 +252,9 @@ def _same(a, b) -> bool:
 
 
 def check_target(target: float, confidence: float) -> None:
-    if not 0 < target <= 1:
-        raise ConfigError(f"target recall must be in (0, 1], got {target}")
+    if not 0 < target < 1:
+        raise ConfigError(f"target recall must be between 0 and 1 (exclusive), got {target}; "
+                          "a target of 1 means screening every record")
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
 
