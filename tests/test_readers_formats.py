@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from screener.errors import DataError
-from screener.readers import read_file
+from screener.readers import parse_file, read_file
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -168,10 +168,19 @@ def test_csv_row_with_more_fields_than_the_header_names_the_line(tmp_path):
 
 
 def test_blank_rows_are_skipped_and_counted(tmp_path):
-    df = read_file(write(tmp_path, "blank.csv", "title,doi\nOne,10.1/a\n,\n , \nTwo,\n" + ",\n" * 50))
-    assert df["title"].tolist() == ["One", "Two"] and df.attrs["blank_rows"] == 52
+    parsed = parse_file(write(tmp_path, "blank.csv", "title,doi\nOne,10.1/a\n,\n , \nTwo,\n" + ",\n" * 50))
+    assert parsed.records["title"].tolist() == ["One", "Two"] and parsed.blank_rows == 52
+    assert parsed.raw is None and parsed.raw_format is None and not parsed.records.attrs
     with pytest.raises(DataError, match="every one is blank"):
         read_file(write(tmp_path, "allblank.csv", "title,doi\n" + ",\n" * 1000))
+
+
+def test_parsed_file_keeps_one_raw_entry_per_record_and_no_side_channel(tmp_path):
+    ris = "TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\nAB  - text\nER  - \n"
+    parsed = parse_file(write(tmp_path, "two.ris", ris))
+    assert parsed.raw_format == "ris" and len(parsed.raw) == len(parsed.records) == 2
+    assert '"Two"' in parsed.raw[1] and not parsed.records.attrs
+    assert read_file(tmp_path / "two.ris").equals(parsed.records)
 
 
 def test_mixed_encodings_are_refused(tmp_path):

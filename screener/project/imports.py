@@ -94,13 +94,11 @@ def import_files(folder: str | Path, paths: Sequence[str | Path], *,
             frames.append(pd.DataFrame({"file": [path.name], "sha256": [sha]}))
             continue
         progress(f"reading {path.name}")
-        df = readers.read_file(path)  # one parse and one set of checks, as 'screener read'
-        fmt, raw = df.attrs.get("raw_format"), df.attrs.get("raw") or [None] * len(df)
-        blank_rows = int(df.attrs.get("blank_rows", 0))
-        df = df[readers.RECORD_COLUMNS].rename(columns={"record_id": "source_record_id"})
-        df["raw_format"], df["raw"], df["file"] = fmt, raw, path.name
-        df["sha256"] = sha
-        blanks[path.name] = blank_rows
+        parsed = readers.parse_file(path)  # one parse and one set of checks, as 'screener read'
+        df = parsed.records[readers.RECORD_COLUMNS].rename(columns={"record_id": "source_record_id"})
+        df["raw_format"], df["raw"] = parsed.raw_format, parsed.raw or [None] * len(df)
+        df["file"], df["sha256"] = path.name, sha
+        blanks[path.name] = parsed.blank_rows
         frames.append(df)
     store = Store.open(folder)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from screener.readers.common import _encoding, _fail, _first_line, _incidental_ids
+from screener.readers.common import RawTable, _encoding, _fail, _first_line, _tagged
 
 # Canonical field ← BibTeX field names (Scopus, WoS, Mendeley, Zotero, JabRef), first non-empty wins.
 BIBTEX_FIELDS: dict[str, list[str]] = {
@@ -20,7 +20,7 @@ BIBTEX_FIELDS: dict[str, list[str]] = {
 _BIBTEX_IDS = ["unique-id", "eid", "pmcid", "isi", "accession-number", "art_number", "wos-id"]
 
 
-def read_bibtex(path: Path) -> pd.DataFrame:
+def read_bibtex(path: Path) -> RawTable:
     """BibTeX export (Scopus, Web of Science, Mendeley, Zotero), LaTeX accents decoded."""
     import bibtexparser
     from bibtexparser.middlewares import LatexDecodingMiddleware
@@ -46,4 +46,4 @@ def read_bibtex(path: Path) -> pd.DataFrame:
         rows.append(row)
     if not rows:
         raise _fail(path, "contains no BibTeX entries (no '@article{...}' blocks); check the export")
-    return _incidental_ids(pd.DataFrame(rows, dtype=str))
+    return _tagged(pd.DataFrame(rows, dtype=str))

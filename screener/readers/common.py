@@ -6,11 +6,13 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from screener.errors import DataError
+from screener.labels import LABEL_COLUMN
 
 RECORD_COLUMNS = [
     "record_id", "title", "abstract", "keywords", "authors",
@@ -41,7 +43,7 @@ ALIASES: dict[str, list[str]] = {
     "pages": ["pages", "page", "page numbers", "pagination", "page range"],
     "source_ids": ["source_ids", "source ids", "eid", "ut", "ut (unique wos id)", "accession number", "embase accession number",
                    "lens id", "pmcid", "pmc id", "wos id", "unique wos id", "article number"],
-    "label_included": ["label_included", "included", "label", "include", "final_included",
+    LABEL_COLUMN: [LABEL_COLUMN, "included", "label", "include", "final_included",
                        "asreview label", "inclusion"],
 }
 
@@ -151,10 +153,42 @@ def _head(path: Path, enc: str, n: int = 50) -> list[str]:
     return [ln for ln in text.splitlines()[:n] if ln.strip()]
 
 
-def _incidental_ids(table: pd.DataFrame) -> pd.DataFrame:
-    """Mark ids that came with tagged records: repeated ones are replaced, not an error."""
-    table.attrs["incidental_ids"] = True
-    return table
+@dataclass(frozen=True, eq=False)
+class RawTable:
+    """What a format reader returns: the rows as read, and what standardising them needs to know.
+
+    ``incidental_ids``: the ids came with tagged records (RIS, MEDLINE, BibTeX...), so repeated
+    ones are replaced by row numbers instead of refused. ``raw_format``/``raw``: the original
+    fields of each row (JSON), kept for export. ``all_columns``: every header of a delimited
+    file, also the ones not read (named in the error when no title column is found).
+    """
+
+    table: pd.DataFrame
+    incidental_ids: bool = False
+    raw_format: str | None = None
+    raw: list[str] | None = None
+    all_columns: list[str] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedFile:
+    """One file read: its records table and what came with it.
+
+    ``records``: ``RECORD_COLUMNS`` then labels (what ``read_file`` returns). ``raw_format`` and
+    ``raw``: the original fields of each record as JSON, one per row of ``records`` (RIS and
+    MEDLINE; ``None`` for other formats). ``blank_rows``: rows skipped because every field was empty.
+    """
+
+    records: pd.DataFrame
+    raw_format: str | None = None
+    raw: list[str] | None = None
+    blank_rows: int = 0
+
+
+def _tagged(table: pd.DataFrame, raw_format: str | None = None, entries: list | None = None) -> RawTable:
+    """Rows of a tagged format (ids incidental), with their original fields as JSON when given."""
+    raw = None if entries is None else [json.dumps(e, ensure_ascii=False) for e in entries]
+    return RawTable(table, incidental_ids=True, raw_format=raw_format if raw is not None else None, raw=raw)
 
 
 _DOI_ANYWHERE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>;]+)", re.IGNORECASE)
@@ -172,12 +206,6 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(s for s in (str(v).strip() for v in value) if s)
     return str(value).strip()
-
-
-def _keep_raw(table: pd.DataFrame, fmt: str, entries: list) -> None:
-    """The original fields of each row (JSON), for export: ``attrs['raw_format']``, ``attrs['raw']``."""
-    table.attrs["raw_format"] = fmt
-    table.attrs["raw"] = [json.dumps(e, ensure_ascii=False) for e in entries]
 
 
 def _xml_text(node) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from screener.readers.common import _WANTED_KEYS, _encoding, _fail, _first_line, _head, _header_key
+from screener.readers.common import _WANTED_KEYS, RawTable, _encoding, _fail, _first_line, _head, _header_key
 
 
 def _delimiter(header: str, allowed: str) -> str:
@@ -16,7 +16,7 @@ def _delimiter(header: str, allowed: str) -> str:
     return best if counts[best] else allowed[0]
 
 
-def _read_delimited(path: Path, allowed: str) -> pd.DataFrame:
+def _read_delimited(path: Path, allowed: str) -> RawTable:
     enc = _encoding(path)
     head = _head(path, enc, 1)
     sep = _delimiter(head[0] if head else "", allowed)
@@ -35,8 +35,7 @@ def _read_delimited(path: Path, allowed: str) -> pd.DataFrame:
     except Exception as exc:  # pandas raises many types for malformed text
         raise _fail(path, f"cannot be parsed as a delimited table ({_first_line(exc)}); "
                           "check quoting or re-export it") from None
-    table.attrs["all_columns"] = seen
-    return table
+    return RawTable(table, all_columns=seen)
 
 
 def _check_field_counts(path: Path, enc: str, sep: str) -> None:
@@ -58,20 +57,20 @@ def _check_field_counts(path: Path, enc: str, sep: str) -> None:
             raise _fail(path, f"line {rows.line_num}: {exc}; check quoting or re-export it") from None
 
 
-def read_csv(path: Path) -> pd.DataFrame:
+def read_csv(path: Path) -> RawTable:
     """Comma- (or semicolon-) separated table."""
     return _read_delimited(path, ",;\t")
 
 
-def read_tsv(path: Path) -> pd.DataFrame:
+def read_tsv(path: Path) -> RawTable:
     """Tab-separated table."""
     return _read_delimited(path, "\t")
 
 
-def read_xlsx(path: Path) -> pd.DataFrame:
+def read_xlsx(path: Path) -> RawTable:
     """First sheet of an Excel workbook."""
     try:
-        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        return RawTable(pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl"))
     except Exception as exc:  # zipfile, openpyxl and pandas errors alike
         raise _fail(path, f"is not a readable .xlsx workbook ({_first_line(exc)}); "
                           "re-save it from Excel as .xlsx or export it as CSV") from None

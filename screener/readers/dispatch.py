@@ -1,4 +1,4 @@
-"""Which reader a file needs (extension, then content), and the public entry points read_file and read_records."""
+"""Which reader a file needs (extension, then content), and the public entry points parse_file, read_file and read_records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ import pandas as pd
 
 from screener.errors import DataError
 from screener.readers.bibtex import read_bibtex
-from screener.readers.common import _CHUNK, RECORD_COLUMNS, TEXT_COLUMNS, _encoding, _fail, _head
+from screener.readers.common import (
+    _CHUNK,
+    RECORD_COLUMNS,
+    TEXT_COLUMNS,
+    ParsedFile,
+    RawTable,
+    _encoding,
+    _fail,
+    _head,
+)
 from screener.readers.delimited import read_csv, read_tsv, read_xlsx
 from screener.readers.medline import read_medline
 from screener.readers.standardise import _standardise
@@ -18,7 +27,7 @@ from screener.readers.tagged import _OVID_START, read_endnote_tagged, read_ovid,
 from screener.readers.xml_formats import read_endnote_xml, read_zotero_rdf
 
 
-def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
+def detect_format(path: Path) -> Callable[[Path], RawTable] | None:
     """The reader a text file's content asks for, or None when the content does not say."""
     head = _head(path, _encoding(path))
     if any(re.match(r"^TY  -", ln) for ln in head):
@@ -42,7 +51,7 @@ def detect_format(path: Path) -> Callable[[Path], pd.DataFrame] | None:
     return None
 
 
-def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
+def sniff_format(path: Path) -> Callable[[Path], RawTable]:
     """The reader for a file whose extension does not say (e.g. ``.txt``), chosen by content."""
     found = detect_format(path)
     if found is not None:
@@ -51,7 +60,7 @@ def sniff_format(path: Path) -> Callable[[Path], pd.DataFrame]:
     return read_tsv if head and "\t" in head[0] else read_csv
 
 
-READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+READERS: dict[str, Callable[[Path], RawTable]] = {
     ".csv": read_csv,
     ".tsv": read_tsv,
     ".tab": read_tsv,
@@ -72,8 +81,8 @@ READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
 }
 
 
-def read_file(path: str | Path, *, source: str | None = None) -> pd.DataFrame:
-    """Read one file of records into the records table (``RECORD_COLUMNS`` then labels)."""
+def parse_file(path: str | Path, *, source: str | None = None) -> ParsedFile:
+    """Read one file of records: its records table and what came with it (original fields, blank rows)."""
     path = Path(path)
     if not path.is_file():
         raise _fail(path, f"file not found at {path}; check the path")
@@ -99,6 +108,11 @@ def read_file(path: str | Path, *, source: str | None = None) -> pd.DataFrame:
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror}); check its permissions") from None
     return _standardise(table, path, source if source is not None else path.name)
+
+
+def read_file(path: str | Path, *, source: str | None = None) -> pd.DataFrame:
+    """Read one file of records into the records table (``RECORD_COLUMNS`` then labels)."""
+    return parse_file(path, source=source).records
 
 
 def read_records(paths: Sequence[str | Path]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from screener.readers.common import _encoding, _fail, _incidental_ids, _keep_raw, _lines
+from screener.readers.common import RawTable, _encoding, _fail, _lines, _tagged
 
 _MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3})\s*- ?(.*)$")
 
@@ -59,7 +59,7 @@ def _medline_record(entry: dict[str, list[str]]) -> dict[str, str]:
     }
 
 
-def read_medline(path: Path) -> pd.DataFrame:
+def read_medline(path: Path) -> RawTable:
     """PubMed MEDLINE / .nbib export (tag parser; PMID starts a record)."""
     enc = _encoding(path)
     entries = [e for e in _medline_entries(_lines(path, enc)) if "PMID" in e or "TI" in e]
@@ -71,6 +71,4 @@ def read_medline(path: Path) -> pd.DataFrame:
     if not rows:
         raise _fail(path, "contains no MEDLINE records (no 'PMID- ' lines); "
                           "export from PubMed with 'Format: PubMed'")
-    table = _incidental_ids(pd.DataFrame(rows, dtype=str))
-    _keep_raw(table, "medline", entries)
-    return table
+    return _tagged(pd.DataFrame(rows, dtype=str), "medline", entries)

@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import DataError
+from screener.labels import LABEL_COLUMN
 from screener.readers.common import (
     _ALIAS_KEYS,
     LABEL_MISSING,
     LABEL_VALUES,
     RECORD_COLUMNS,
     TEXT_COLUMNS,
+    ParsedFile,
+    RawTable,
     _fail,
     _header_key,
 )
@@ -52,14 +55,15 @@ def normalise_labels(series: pd.Series) -> pd.Series:
     return mapped.astype("Int64").rename(series.name)
 
 
-def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
+def _standardise(read: RawTable, path: Path, source: str) -> ParsedFile:
+    raw = read.table
     keys = {}
     for col in raw.columns:
         keys.setdefault(_header_key(col), col)
     found = {canon: next((keys[k] for k in alias_keys if k in keys), None)
              for canon, alias_keys in _ALIAS_KEYS.items()}
     if found["title"] is None and found["abstract"] is None:
-        columns = raw.attrs.get("all_columns") or list(raw.columns)
+        columns = read.all_columns or list(raw.columns)
         names = ", ".join(" ".join(str(c).split()) for c in columns[:20]) or "none"
         raise _fail(path, f"has no title or abstract column; found columns: {names}; "
                           "rename one to 'title'")
@@ -84,17 +88,17 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
                                           expand=False).fillna("")
     out["year"] = (normalise_year(raw[found["year"]].reset_index(drop=True))
                    if found["year"] is not None else pd.Series(pd.NA, index=out.index, dtype="Int64"))
-    id_column = None if raw.attrs.get("incidental_ids") else found["record_id"]
+    id_column = None if read.incidental_ids else found["record_id"]
     out["record_id"] = _record_ids(out["record_id"], path, id_column)
     # A row with nothing in any column read (",,,," lines): skipped and counted, not a record.
     blank = (raw.astype("object").where(raw.notna(), "").astype(str).apply(lambda c: c.str.strip())
              == "").all(axis=1).to_numpy() if len(raw.columns) else np.zeros(len(raw), dtype=bool)
     out["source"] = source
     out = out[RECORD_COLUMNS]
-    labels = {"label_included": found["label_included"]}
+    labels = {LABEL_COLUMN: found[LABEL_COLUMN]}
     for col in raw.columns:
         name = str(col).lstrip("\ufeff").strip()
-        if name.lower().startswith("label_") and col != found["label_included"]:
+        if name.lower().startswith("label_") and col != found[LABEL_COLUMN]:
             labels.setdefault(name, col)
     for name, col in labels.items():
         if col is None:
@@ -105,13 +109,10 @@ def _standardise(raw: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
             raise _fail(path, str(exc)) from None
     if blank.all():
         raise _fail(path, f"has {len(out)} row(s) but every one is blank; export the records again")
-    raw_entries = raw.attrs.get("raw")
     out = out[~blank].reset_index(drop=True)
-    out.attrs["blank_rows"] = int(blank.sum())  # skipped, reported by the caller
-    if raw_entries is not None:
-        out.attrs["raw_format"] = raw.attrs["raw_format"]
-        out.attrs["raw"] = [r for r, b in zip(raw_entries, blank) if not b]
-    return out
+    kept_raw = None if read.raw is None else [r for r, b in zip(read.raw, blank) if not b]
+    return ParsedFile(out, raw_format=read.raw_format if kept_raw is not None else None, raw=kept_raw,
+                      blank_rows=int(blank.sum()))
 
 
 def _record_ids(ids: pd.Series, path: Path, column: str | None) -> pd.Series:

@@ -8,16 +8,17 @@ from pathlib import Path
 import pandas as pd
 import rispy
 
+from screener.labels import LABEL_COLUMN
 from screener.readers.common import (
     _DOI_ANYWHERE,
     _PMID,
     _PMID_IN_NOTE,
+    RawTable,
     _encoding,
     _fail,
     _first_line,
-    _incidental_ids,
-    _keep_raw,
     _lines,
+    _tagged,
     _text,
 )
 
@@ -46,7 +47,7 @@ def _ris_record(entry: dict) -> dict[str, str]:
     for canon, keys in RIS_FIELDS.items():
         row[canon] = next((t for t in (_text(entry.get(k)) for k in keys) if t), "")
     if canon_label := _asreview_label(entry):
-        row["label_included"] = canon_label
+        row[LABEL_COLUMN] = canon_label
     if not row["pmid"]:
         accession = _text(entry.get("accession_number"))
         database = _text(entry.get("name_of_database")).lower()
@@ -126,7 +127,7 @@ def ris_pairs(path: Path, enc: str) -> list[list[list[str]]]:
     return entries
 
 
-def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> pd.DataFrame:
+def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> RawTable:
     enc = _encoding(path)
     raw = None
     if implementation is rispy.RisParser:
@@ -143,18 +144,16 @@ def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> pd.DataF
     if not entries:
         raise _fail(path, f"contains no {implementation.START_TAG} records; "
                           "check that it is a RIS/Web of Science export")
-    table = _incidental_ids(pd.DataFrame([_ris_record(e) for e in entries], dtype=str))
-    if raw is not None and len(raw) == len(table):
-        _keep_raw(table, "ris", raw)
-    return table
+    table = pd.DataFrame([_ris_record(e) for e in entries], dtype=str)
+    return _tagged(table, "ris", raw if raw is not None and len(raw) == len(table) else None)
 
 
-def read_ris(path: Path) -> pd.DataFrame:
+def read_ris(path: Path) -> RawTable:
     """RIS export (EndNote, Zotero, Scopus, EBSCOhost, Web of Science RIS)."""
     return _parse_tagged(path, rispy.RisParser)
 
 
-def read_wos(path: Path) -> pd.DataFrame:
+def read_wos(path: Path) -> RawTable:
     """Web of Science plain-text (field-tagged) export."""
     return _parse_tagged(path, rispy.WokParser)
 
@@ -165,7 +164,7 @@ _REFER_FIELDS = {"%T": "title", "%X": "abstract", "%K": "keywords", "%A": "autho
                  "%M": "source_ids", "%F": "record_id"}
 
 
-def read_endnote_tagged(path: Path) -> pd.DataFrame:
+def read_endnote_tagged(path: Path) -> RawTable:
     """EndNote tagged export (.enw, .end, Refer): ``%0`` starts each record."""
     enc = _encoding(path)
     rows: list[dict[str, list[str]]] = []
@@ -186,7 +185,7 @@ def read_endnote_tagged(path: Path) -> pd.DataFrame:
     joined = [{k: ("; " if k in ("authors", "keywords", "source_ids") else " ").join(v)
                if k not in ("journal", "record_id", "year", "doi") else v[0] for k, v in r.items()}
               for r in rows]
-    return _incidental_ids(pd.DataFrame(joined, dtype=str).fillna(""))
+    return _tagged(pd.DataFrame(joined, dtype=str).fillna(""))
 
 
 # Ovid: records start with "<N>" lines. Tagged ("Citation Manager"/"Ovid tagged"): "TI  - value";
@@ -278,7 +277,7 @@ def _ovid_record(entry: dict[str, list[str]], tagged: bool) -> dict[str, str]:
     return row
 
 
-def read_ovid(path: Path) -> pd.DataFrame:
+def read_ovid(path: Path) -> RawTable:
     """Ovid exports (MEDLINE, Embase, PsycINFO...), tagged or display format: ``<1>`` starts each record."""
     entries, tagged = _ovid_entries(path)
     if not entries:
@@ -293,4 +292,4 @@ def read_ovid(path: Path) -> pd.DataFrame:
                               "does; the file looks truncated, export it again")
     if not all(r["title"] or r["abstract"] for r in rows):
         raise _fail(path, "has an Ovid record without a title or abstract; export with the complete reference")
-    return _incidental_ids(pd.DataFrame(rows, dtype=str))
+    return _tagged(pd.DataFrame(rows, dtype=str))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from screener.readers.common import _DOI_ANYWHERE, _PMID_IN_NOTE, _fail, _incidental_ids, _xml_text
+from screener.readers.common import _DOI_ANYWHERE, _PMID_IN_NOTE, RawTable, _fail, _tagged, _xml_text
 
 
-def read_endnote_xml(path: Path) -> pd.DataFrame:
+def read_endnote_xml(path: Path) -> RawTable:
     """EndNote XML export (File > Export > XML, EndNote 8 onwards)."""
     import xml.etree.ElementTree as ET
 
@@ -50,7 +50,7 @@ def read_endnote_xml(path: Path) -> pd.DataFrame:
     table = pd.DataFrame(rows, dtype=str)
     pmid = table["source_ids"].str.extract(r"(?i)(?:medline|pubmed)[^:]*:(\d{1,9})\b", expand=False)
     table["pmid"] = pmid.fillna(table["notes"].str.extract(_PMID_IN_NOTE, expand=False)).fillna("")
-    return _incidental_ids(table.drop(columns="notes"))
+    return _tagged(table.drop(columns="notes"))
 
 
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -62,7 +62,7 @@ _NS = {"rdf": _RDF[1:-1], "z": "http://www.zotero.org/namespaces/export#", "dc":
 _ZOTERO_SKIP = {"attachment", "note"}
 
 
-def read_zotero_rdf(path: Path) -> pd.DataFrame:
+def read_zotero_rdf(path: Path) -> RawTable:
     """Zotero RDF export (File > Export Library > Zotero RDF); notes and attachments are not records."""
     import xml.etree.ElementTree as ET
 
@@ -112,4 +112,4 @@ def read_zotero_rdf(path: Path) -> pd.DataFrame:
         })
     if not rows:
         raise _fail(path, "contains no Zotero items (no <z:itemType> elements); export as Zotero RDF")
-    return _incidental_ids(pd.DataFrame(rows, dtype=str))
+    return _tagged(pd.DataFrame(rows, dtype=str))
