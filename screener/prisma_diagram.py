@@ -148,6 +148,8 @@ def draw_flow(counts: FlowCounts, out: str | Path, *, update: FlowCounts | None 
             x = left + k * col_w + 0.2 + box_w / 2
             arrow(x, tops[-1] - heights[-1], left + 0.2 + box_w / 2 + (0.3 if k else 0), y_top)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(out, format=out.suffix.lower()[1:], dpi=150)
+    fmt = out.suffix.lower()[1:]
+    # text stays text; the same counts give the same file (fixed clip-path ids, no date stamp)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "screener-prisma"}):
+        fig.savefig(out, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
     return out

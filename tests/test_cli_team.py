@@ -180,3 +180,18 @@ def test_two_reviewers_blind_dual_review_to_a_prisma_diagram(tmp_path):
     png = tmp_path / "flow.png"
     cli("prisma", review, "--out", png)
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_reviewers_role_changes_a_role_and_keeps_an_owner(tmp_path):
+    review = tmp_path / "review"
+    cli("init", review, "--criteria", ROOT / "data" / "peer_support.criteria.toml")
+    cli("reviewers", "add", review, "alice", "--role", "owner")
+    cli("reviewers", "add", review, "bob")
+    assert "bob is now adjudicator" in cli("reviewers", "role", review, "bob", "adjudicator")
+    assert "only owner" in refused("reviewers", "role", review, "alice", "reviewer")
+    assert "role 'boss'" in refused("reviewers", "role", review, "bob", "boss")
+    assert "unknown reviewer 'carol'" in refused("reviewers", "role", review, "carol", "owner")
+    cli("reviewers", "role", review, "bob", "owner")
+    assert "alice is now reviewer" in cli("reviewers", "role", review, "alice", "reviewer")
+    with Store.open(review) as store:
+        assert [(r.name, r.role) for r in store.reviewers().itertuples()] == [("alice", "reviewer"), ("bob", "owner")]

@@ -86,6 +86,17 @@ def reviewers_password(review: Project, name: Annotated[str, typer.Argument(help
     _say(f"{name} can log in to 'screener serve' with the new password")
 
 
+@reviewers_app.command("role")
+def reviewers_role(review: Project, name: Annotated[str, typer.Argument(help="The reviewer's name.")],
+                   role: Annotated[str, typer.Argument(help="owner, reviewer or adjudicator.")]) -> None:
+    """Change a reviewer's role (a project keeps at least one owner)."""
+    from screener.project.reviewers import set_role
+
+    with _store(review) as store:
+        r = set_role(store, name, role)
+    _say(f"{r.name} is now {r.role}")
+
+
 @reviewers_app.command("list")
 def reviewers_list(review: Project) -> None:
     """The reviewers, their roles and each stage's screening mode."""

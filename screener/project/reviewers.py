@@ -88,6 +88,20 @@ def add_reviewer(store: Store, name: str, role: str = "reviewer") -> Reviewer:
     return Reviewer(name, role, team(store).reviewers[-1].added_at)
 
 
+def set_role(store: Store, name: str, role: str) -> Reviewer:
+    """Change a reviewer's role (checked first); a project keeps at least one owner."""
+    if role not in ROLES:
+        raise ConfigError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    current = team(store)
+    if name not in current.names:
+        raise ConfigError(f"unknown reviewer {name!r}: this project's reviewers are {', '.join(current.names)}")
+    owners = [r.name for r in current.reviewers if r.role == "owner"]
+    if owners == [name] and role != "owner":
+        raise ConfigError(f"{name} is the project's only owner: make another reviewer owner first")
+    store.set_role(name, role)
+    return next(r for r in team(store).reviewers if r.name == name)
+
+
 def check_reviewer(store: Store, name: str | None) -> str:
     """The reviewer a session or vote acts as: a known name, or the project's default.
 

@@ -500,6 +500,10 @@ class Store:
         with self.transaction():
             self.con.execute("INSERT INTO reviewers VALUES (?, ?, ?)", (name, role, now()))
 
+    def set_role(self, name: str, role: str) -> None:
+        with self.transaction():
+            self.con.execute("UPDATE reviewers SET role = ? WHERE name = ?", (role, name))
+
     def reviewers(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM reviewers ORDER BY added_at, name", self.con)
 
