@@ -34,6 +34,7 @@ from screener.project.store import Store
 from screener.session import DECISION_KEYS
 from screener.web.accounts import MAX_PASSWORD, LoginLimiter, project_secret, verify_password
 from screener.web.sittings import Sittings
+from screener.web.team import team_routes
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SESSION_HOURS = 12
@@ -256,6 +257,7 @@ def create_app(folder: str | Path, *, host: str = "127.0.0.1", background: bool 
         Route("/logout", web.logout, methods=["POST"]),
         Route("/p/{slug}/screen", web.screen, methods=["GET"]),
         Route("/p/{slug}/decide", web.decide, methods=["POST"]),
+        *team_routes(web),  # conflicts, agreement, reviewers, PRISMA, exports, import (screener.web.team)
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     hosts = ["127.0.0.1", "localhost", "[::1]", "::1"] if host in LOOPBACK else ["*"]

@@ -65,6 +65,20 @@ class Sittings:
                 finally:
                     session.store.close()
 
+    def reload(self) -> None:
+        """Forget the pool and every open session (an import added records: new pool, new features).
+
+        Nothing is lost: every decision is in the ledger; each reviewer's next request opens a
+        session over the new pool. A request holding a session finishes first.
+        """
+        with self._lock:
+            self._pool = None
+            closing, self._open = list(self._open.values()), {}
+        for session, lock in closing:
+            with lock:
+                session.trainer.stop()
+                session.store.close()
+
     def close(self) -> None:
         for reviewer in {k[0] for k in list(self._open)}:
             self.end(reviewer)
