@@ -97,7 +97,7 @@ def one_run(name: str, records: pd.DataFrame, pool: str, label: str, seed: int) 
     if "ensemble" in config:
         from screener.ensemble import simulate_ensemble
 
-        order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **config["ensemble"])
+        order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **config["ensemble"]).order
     else:
         settings = SimulationSettings(learner=config["learner"], features=config["features"], stop_at_recall=0.95)
         order = simulate(records, label_column=label, seed=seed, settings=settings)

@@ -13,6 +13,7 @@ yet screened, and 2 held (a "maybe": not a training example, not queued again).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +27,7 @@ from screener.query import make_query_strategy
 from screener.seeding import check_random_state
 from screener.solver import WarmLogisticRegression
 
-__all__ = ["FRESH", "UNLABELLED", "WARM", "ActiveLearner", "FitPolicy", "StepResult", "step"]
+__all__ = ["FRESH", "UNLABELLED", "WARM", "ActiveLearner", "FitPolicy", "Learner", "QueueSelection", "StepResult", "step"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,36 @@ WARM = FitPolicy()
 FRESH = FitPolicy(warm_start=False, warm_epochs=None, presumed_refresh=1.0)
 
 
-class ActiveLearner(BaseEstimator):
+class QueueSelection:
+    """Picking from the unscreened rows by a query strategy: what every learner ``step`` drives shares.
+
+    Needs ``_setup()`` (idempotent) to give ``query_`` (a query strategy) and ``rng_`` (the learner's generator).
+    """
+
+    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray:
+        """Row indices of the next ``n`` unscreened records, in the order to show them."""
+        self._setup()
+        unl = np.flatnonzero(np.asarray(labels) == UNLABELLED)
+        if len(unl) == 0:
+            return unl
+        picked = self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)
+        return unl[picked]
+
+    def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Every unscreened row in queue order: the next record as ``select`` picks it (the same
+        draws as a simulation's), then the rest in the query strategy's order under a generator
+        spawned from the learner's, which leaves the learner's own draws untouched."""
+        head = self.select(scores, labels, n=1)
+        rest = np.asarray(labels) == UNLABELLED
+        rest[head] = False
+        unl = np.flatnonzero(rest)
+        if len(unl) == 0:
+            return head
+        tail = self.query_.select(np.asarray(scores)[unl], len(unl), self.rng_.spawn(1)[0])
+        return np.concatenate([head, unl[tail]])
+
+
+class ActiveLearner(QueueSelection, BaseEstimator):
     """Class-weighted logistic regression plus a query strategy.
 
     A scikit-learn estimator: the constructor stores its arguments unchanged; they are checked at
@@ -282,27 +312,18 @@ class ActiveLearner(BaseEstimator):
             return np.full(X.shape[0], 0.5)
         return calibrated_proba(self.margins(X), *self.weights_)
 
-    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray:
-        """Row indices of the next ``n`` unscreened records, in the order to show them."""
-        self._setup()
-        unl = np.flatnonzero(np.asarray(labels) == UNLABELLED)
-        if len(unl) == 0:
-            return unl
-        picked = self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)
-        return unl[picked]
 
-    def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Every unscreened row in queue order: the next record as ``select`` picks it (the same
-        draws as a simulation's), then the rest in the query strategy's order under a generator
-        spawned from the learner's, which leaves the learner's own draws untouched."""
-        head = self.select(scores, labels, n=1)
-        rest = np.asarray(labels) == UNLABELLED
-        rest[head] = False
-        unl = np.flatnonzero(rest)
-        if len(unl) == 0:
-            return head
-        tail = self.query_.select(np.asarray(scores)[unl], len(unl), self.rng_.spawn(1)[0])
-        return np.concatenate([head, unl[tail]])
+class Learner(Protocol):
+    """What ``step`` drives: ``ActiveLearner``, or any object with the same four methods (a rank
+    ensemble, ``screener.ensemble.RankEnsemble``, whose ``X`` is one matrix per member)."""
+
+    def fit(self, X: Any, labels: np.ndarray, *, pseudo: Any = None) -> Learner: ...
+
+    def scores(self, X: Any) -> np.ndarray: ...
+
+    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray: ...
+
+    def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -313,7 +334,7 @@ class StepResult:
     queue: np.ndarray
 
 
-def step(learner: ActiveLearner, X: sp.csr_matrix, labels: np.ndarray, *, candidates: np.ndarray | None = None,
+def step(learner: Learner, X: sp.csr_matrix, labels: np.ndarray, *, candidates: np.ndarray | None = None,
          pseudo: sp.csr_matrix | None = None, n: int | None = 1, fit: bool = True) -> StepResult:
     """One active-learning step: fit ``learner`` on the labelled rows, score every row, pick the next.
 

@@ -17,15 +17,18 @@ character 4-grams within words; ``wordllama``, static word embeddings from that 
 (``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
-``simulate_ensemble`` replays a labelled pool with the protocol of ``screener.simulate`` (its
-priors, a seeded shuffle of the pool in record-id order), for ``benchmarks/sweep_cv.py``; a
-one-member ensemble ranks by that member's own scores.
+A ``RankEnsemble`` is a learner as ``active.step`` drives one (``fit``, ``scores``, ``select``,
+``ranking``; its ``X`` is one matrix per member), so ``simulate_ensemble`` replays a labelled pool
+through ``screener.simulate``'s own protocol and loop (``replay_pool``: its priors, the seeded
+shuffle of the pool in record-id order, ``active.step`` once per record), for
+``benchmarks/sweep_cv.py``; a one-member ensemble ranks by that member's own scores.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +37,13 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
-from screener.active import UNLABELLED, ActiveLearner
-from screener.errors import ConfigError, DataError
+from screener.active import UNLABELLED, ActiveLearner, QueueSelection
+from screener.errors import ConfigError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
 from screener.labels import LABEL_COLUMN
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
-from screener.simulate import draw_priors, prior_rows
+from screener.simulate import replay_pool
 
 
 class CharFeatures:
@@ -148,7 +151,7 @@ def _check_members(members: Sequence[dict]) -> None:
             raise ConfigError(f"unknown model {m.get('model')!r}; choose one of {', '.join(MODELS)}")
 
 
-class RankEnsemble:
+class RankEnsemble(QueueSelection):
     """Members (feature set, model, settings) fitted on the same labels, queued by weighted mean rank.
 
     Parameters
@@ -195,9 +198,13 @@ class RankEnsemble:
         return w / w.sum()
 
     def fit(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray, *, pseudo: Sequence | None = None) -> RankEnsemble:
-        """Charge the members for the relevant records labelled since the last scoring, then refit each."""
+        """Charge the members for the relevant records labelled since the last scoring, then refit each.
+
+        ``Xs`` is one feature matrix per member (``pseudo``, if given, one criteria row per member).
+        """
         self._setup()
         labels = np.asarray(labels)
+        self.labels_ = labels.copy()  # the rows ``scores`` ranks: those unlabelled at this fit
         if len(Xs) != len(self.members_):
             raise ConfigError(f"{len(self.members_)} members but {len(Xs)} feature matrices")
         if self.ranks_ is not None:
@@ -208,12 +215,13 @@ class RankEnsemble:
             member.fit(X, labels, pseudo=None if pseudo is None else pseudo[i])
         return self
 
-    def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray) -> np.ndarray:
+    def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray | None = None) -> np.ndarray:
         """The combined score of every row: weighted mean of (1 − rank share) over members, unlabelled rows only.
 
-        With one member, that member's own scores (so a one-member ensemble is that model).
+        ``labels`` (default: those of the last fit) say which rows are unlabelled. With one member,
+        that member's own scores (so a one-member ensemble is that model).
         """
-        labels = np.asarray(labels)
+        labels = self.labels_ if labels is None else np.asarray(labels)
         member_scores = [m.scores(X) for m, X in zip(self.members_, Xs)]
         if len(self.members_) == 1:
             return member_scores[0]
@@ -228,72 +236,34 @@ class RankEnsemble:
         combined[unl] = self.weights_ @ share
         return combined
 
-    def select(self, scores: np.ndarray, labels: np.ndarray, n: int = 1) -> np.ndarray:
-        unl = np.flatnonzero(np.asarray(labels) == UNLABELLED)
-        if len(unl) == 0:
-            return unl
-        return unl[self.query_.select(np.asarray(scores)[unl], min(n, len(unl)), self.rng_)]
 
 
-def _pool_labels(records: pd.DataFrame, label_column: str) -> np.ndarray:
-    if label_column not in records.columns:
-        raise DataError(f"no label column {label_column!r}")
-    col = records[label_column]
-    if col.isna().any() or not col.astype(int).isin([0, 1]).all():
-        raise DataError(f"{label_column!r} must be 0 or 1 for every record to replay a screening")
-    y = col.astype(int).to_numpy()
-    if y.sum() in (0, len(y)):
-        raise DataError(f"{label_column!r} needs both relevant and irrelevant records")
-    return y
+@dataclass(frozen=True)
+class EnsembleRun:
+    """A replayed screening by a ``RankEnsemble``: the order (``simulate``'s columns) and the
+    members' weights at the end (equal unless ``adapt``)."""
+
+    order: pd.DataFrame
+    weights: tuple[float, ...]
 
 
 def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN, seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
                       features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
-                      stop_at_recall: float | None = None) -> pd.DataFrame:
-    """Replay one screening with a ``RankEnsemble`` (``screener.simulate``'s priors, shuffle and order table).
+                      stop_at_recall: float | None = None) -> EnsembleRun:
+    """Replay one screening with a ``RankEnsemble``: ``simulate``'s protocol and loop (``replay_pool``).
 
     ``features`` maps a feature-set name to its settings.
     """
     _check_members(members)
-    y_file = _pool_labels(records, label_column)
-    priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
-    rng = check_random_state(seed)
-    ids_file = records["record_id"].astype(str).to_numpy()
-    perm = np.argsort(ids_file, kind="stable")[rng.permutation(len(ids_file))]
-    where = np.empty_like(perm)
-    where[perm] = np.arange(len(perm))
-    pool = records.iloc[perm].reset_index(drop=True)
-    y, ids = y_file[perm], ids_file[perm]
-
     settings = features or {}
-    built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(pool)
-             for name in dict.fromkeys(m.get("features", "word") for m in members)}
-    Xs = [built[m.get("features", "word")] for m in members]
-    ens = RankEnsemble(members=members, adapt=adapt, eta=eta, random_state=rng)
 
-    labels = np.full(len(y), UNLABELLED, dtype=np.int8)
-    prior_pos = [int(where[p]) for p in priors_file]
-    labels[prior_pos] = y[prior_pos]
-    picked: list[int] = []
-    picked_scores: list[float] = []
-    n_relevant, found = int(y.sum()), int(y[prior_pos].sum())
-    n_total = len(y) - len(prior_pos)
-    stop_found = (found + math.ceil(stop_at_recall * (n_relevant - found) - 1e-9)
-                  if stop_at_recall is not None else None)
-    while len(picked) < n_total:
-        ens.fit(Xs, labels)
-        scores = ens.scores(Xs, labels)
-        j = int(ens.select(scores, labels, n=1)[0])
-        labels[j] = y[j]
-        picked.append(j)
-        picked_scores.append(float(scores[j]))
-        found += int(y[j])
-        if stop_found is not None and found >= stop_found:
-            break
-    rows = prior_pos + picked
-    order = pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "record_id": ids[rows], "label": y[rows],
-                          "is_prior": np.r_[np.ones(len(prior_pos), int), np.zeros(len(picked), int)],
-                          "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores]})
-    order.attrs["weights"] = ens.weights_.tolist()
-    return order
+    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], None]:
+        built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(pool)
+                 for name in dict.fromkeys(m.get("features", "word") for m in members)}
+        Xs = [built[m.get("features", "word")] for m in members]
+        return RankEnsemble(members=members, adapt=adapt, eta=eta, random_state=rng), Xs, None
+
+    run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
+                      stop_at_recall=stop_at_recall)
+    return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))

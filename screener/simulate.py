@@ -5,7 +5,8 @@ included rows in file order, then a fresh ``RandomState(seed)`` over the exclude
 rows) or given as record ids. Everything after that is independent of the
 input's row order: the pool is put in record-id order and shuffled with the seed.
 The loop itself (``replay``) is ``active.step`` once per record, the step a project's
-session runs.
+session runs; ``replay_pool`` is the protocol around it for any learner ``step`` drives (the
+built-in ``ActiveLearner`` here, a rank ensemble in ``screener.ensemble``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.active import ActiveLearner, step
+from screener.active import ActiveLearner, Learner, step
 from screener.criteria import Criteria
 from screener.errors import ConfigError, ScreenerError
 from screener.labels import LABEL_COLUMN, UNLABELLED, file_labels
@@ -64,11 +65,12 @@ class SimulationSettings:
 
 @dataclass(frozen=True)
 class Simulation:
-    """A replayed screening: the order, and the model's checkpoints (``n_screened``,
-    ``expected_remaining``, ``var`` after each fit, for model-based stopping rules)."""
+    """A replayed screening: the order, the model's checkpoints (``n_screened``,
+    ``expected_remaining``, ``var`` after each fit, for model-based stopping rules) and the learner."""
 
     order: pd.DataFrame
     checkpoints: pd.DataFrame
+    learner: Learner | None = field(default=None, repr=False, compare=False)  # as the last step left it
 
 
 def draw_priors(y: np.ndarray, seed: int) -> list[int]:
@@ -121,6 +123,39 @@ def run_simulation(
     """As ``simulate``, with the model's checkpoints."""
     settings = settings or SimulationSettings()
     settings.check()
+
+    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[ActiveLearner, object, object]:
+        features = settings.ranker.make_features()
+        X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
+        pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
+        return settings.ranker.make_learner(random_state=rng), X, pseudo
+
+    return replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
+                       retrain_every=settings.retrain_every, stop_at_recall=settings.stop_at_recall,
+                       stop_at_last_relevant=settings.stop_at_last_relevant, progress=progress)
+
+
+Build = Callable[[pd.DataFrame, np.random.Generator], tuple[Learner, object, object]]
+
+
+def replay_pool(
+    records: pd.DataFrame,
+    build: Build,
+    *,
+    label_column: str = DEFAULT_LABEL,
+    seed: int = 0,
+    prior_ids: Sequence[str] | None = None,
+    retrain_every: int = 1,
+    stop_at_recall: float | None = None,
+    stop_at_last_relevant: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Simulation:
+    """EVALUATION.md's protocol around ``replay``, for any learner ``active.step`` drives.
+
+    ``build(pool, rng)`` gives ``(learner, X, pseudo)`` for the shuffled pool: ``X`` is whatever
+    the learner's ``fit``/``scores`` take (a matrix; an ensemble's one matrix per member), and
+    ``rng`` (the ``simulation`` stream, after the shuffle) is the learner's only generator.
+    """
     y_file = labels_of(records, label_column)
     # None: draw one included and one excluded prior; an empty list: start cold (criteria only, or random).
     priors_file = draw_priors(y_file, seed) if prior_ids is None else prior_rows(records, prior_ids)
@@ -134,11 +169,7 @@ def run_simulation(
     pool = records.iloc[perm].reset_index(drop=True)
     y = y_file[perm]
     ids = ids_file[perm]
-
-    features = settings.ranker.make_features()
-    X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
-    pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
-    learner = settings.ranker.make_learner(random_state=rng)
+    learner, X, pseudo = build(pool, rng)
 
     labels = np.full(len(y), UNLABELLED, dtype=np.int8)
     prior_pos = [int(where[p]) for p in priors_file]
@@ -146,11 +177,11 @@ def run_simulation(
     n_relevant = int(y.sum())
     found = int(y[prior_pos].sum())
     # records@r's target: relevant records found outside the priors (EVALUATION.md)
-    stop_found = (found + math.ceil(settings.stop_at_recall * (n_relevant - found) - 1e-9)
-                  if settings.stop_at_recall is not None else None)
-    if settings.stop_at_last_relevant:
+    stop_found = (found + math.ceil(stop_at_recall * (n_relevant - found) - 1e-9)
+                  if stop_at_recall is not None else None)
+    if stop_at_last_relevant:
         stop_found = n_relevant if stop_found is None else min(stop_found, n_relevant)
-    picked, picked_scores, checkpoints = replay(learner, X, y, labels, pseudo=pseudo, retrain_every=settings.retrain_every,
+    picked, picked_scores, checkpoints = replay(learner, X, y, labels, pseudo=pseudo, retrain_every=retrain_every,
                                                 stop_found=stop_found, progress=progress)
 
     rows = prior_pos + picked
@@ -163,10 +194,11 @@ def run_simulation(
             "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
         }
     )
-    return Simulation(order, pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"]))
+    return Simulation(order, pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"]),
+                      learner)
 
 
-def replay(learner: ActiveLearner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=None, retrain_every: int = 1,
+def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=None, retrain_every: int = 1,
            stop_found: int | None = None, max_picks: int | None = None,
            progress: Callable[[int, int], None] | None = None,
            ) -> tuple[list[int], list[float], list[tuple[int, float, float]]]:

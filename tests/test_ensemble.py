@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from screener.active import UNLABELLED
+from screener.active import UNLABELLED, step
 from screener.demo_data import make_demo_pool
 from screener.ensemble import (
     FEATURE_SETS,
@@ -29,10 +30,11 @@ def pool():
     return make_demo_pool(120, random_state=5).drop(columns=["label_abstract_screening"])
 
 
-def test_replays_start_from_the_simulation_priors_and_one_member_ranks_by_its_own_scores(pool):
+def test_a_one_member_ensemble_replays_exactly_as_the_simulation_and_ranks_by_its_own_scores(pool):
     a = simulate(pool, seed=2, settings=SimulationSettings(stop_at_recall=0.95))
-    b = simulate_ensemble(pool, seed=2, stop_at_recall=0.95)
+    b = simulate_ensemble(pool, seed=2, stop_at_recall=0.95).order
     assert b.record_id[b.is_prior == 1].tolist() == a.record_id[a.is_prior == 1].tolist()
+    pd.testing.assert_frame_equal(a, b)  # the same protocol, loop and step: the same order and scores
     X = sp.csr_matrix(np.eye(4) + 0.1)
     labels = np.array([1, 0, UNLABELLED, UNLABELLED], dtype=np.int8)
     ens = RankEnsemble(members=[{"model": "nb"}], random_state=0).fit([X], labels)
@@ -41,14 +43,15 @@ def test_replays_start_from_the_simulation_priors_and_one_member_ranks_by_its_ow
 
 @pytest.mark.parametrize("adapt", [None, "hedge"])
 def test_order_is_a_permutation_reproducible_and_independent_of_row_order(pool, adapt):
-    a = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt)
+    run = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt)
+    a = run.order
     assert sorted(a.record_id) == sorted(pool.record_id) and a.is_prior.tolist()[:2] == [1, 1]
-    b = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt)
+    b = simulate_ensemble(pool, seed=4, members=TWO, adapt=adapt).order
     shuffled = pool.sample(frac=1, random_state=1)
     c = simulate_ensemble(shuffled, seed=4, members=TWO, adapt=adapt,
-                          prior_ids=a.record_id[a.is_prior == 1].tolist())
+                          prior_ids=a.record_id[a.is_prior == 1].tolist()).order
     assert a.record_id.tolist() == b.record_id.tolist() == c.record_id.tolist()
-    assert np.isclose(sum(a.attrs["weights"]), 1.0)
+    assert len(run.weights) == 2 and np.isclose(sum(run.weights), 1.0) and not a.attrs
 
 
 def test_hedge_moves_weight_to_the_member_that_ranked_the_found_relevant_records_higher():
@@ -64,6 +67,16 @@ def test_hedge_moves_weight_to_the_member_that_ranked_the_found_relevant_records
     w = ens.weights_
     assert w[0] > w[1] and np.isclose(w.sum(), 1)
     assert np.isclose(w[0] / w[1], np.exp(np.log1p(3)))  # eta 1: the ratio of (1 + rank)
+
+
+def test_step_drives_an_ensemble_as_it_drives_the_learner():
+    X = sp.csr_matrix(np.eye(5) + 0.1)
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], random_state=0)
+    result = step(ens, [X, X], labels, n=None)
+    assert sorted(result.queue) == [2, 3, 4] and result.scores.shape == (5,)
+    again = step(RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], random_state=0), [X, X], labels, n=None)
+    assert result.queue.tolist() == again.queue.tolist()
 
 
 def test_combined_scores_are_the_weighted_mean_rank_share_over_unlabelled_rows():
@@ -95,7 +108,6 @@ def test_bad_settings_name_the_parameter():
 
 def test_registries_and_char_features():
     assert set(FEATURE_SETS) == {"word", "char", "wordllama"} and set(MODELS) == {"lr", "nb"}
-    import pandas as pd
 
     X = CharFeatures(min_df=1).fit_transform(pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]}))
     assert X.shape[0] == 2 and np.allclose(sp.linalg.norm(X, axis=1), 1.0)
@@ -109,7 +121,6 @@ def test_a_feature_set_whose_package_is_missing_is_one_line_naming_the_fix(pool,
 
 def test_wordllama_embeddings_load_from_the_package_without_downloads(monkeypatch):
     pytest.importorskip("wordllama")
-    import pandas as pd
     import requests
 
     def no_network(*args, **kwargs):
@@ -128,5 +139,5 @@ def test_a_pool_without_usable_labels_is_a_clear_error(pool):
 
     with pytest.raises(DataError, match="no label column 'label_x'"):
         simulate_ensemble(pool, label_column="label_x")
-    with pytest.raises(DataError, match="both relevant and irrelevant"):
+    with pytest.raises(DataError, match="no relevant records"):
         simulate_ensemble(pool.assign(label_included=0))
