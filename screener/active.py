@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, clone
 
 from screener.errors import ConfigError
 from screener.labels import HELD, UNLABELLED
-from screener.model import calibrated_proba, class_weights, make_classifier
+from screener.model import DEFAULT_C, DEFAULT_TOL, calibrated_proba, class_weights, make_classifier
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
 from screener.solver import WarmLogisticRegression
@@ -141,7 +141,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
     def __init__(
         self,
         *,
-        C: float = 4.0,
+        C: float = DEFAULT_C,
         class_weight: float | str = "balanced",
         query: str = "max",
         random_share: float = 0.05,
@@ -150,7 +150,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
         solver: str = "cd",
-        tol: float = 1e-4,
+        tol: float = DEFAULT_TOL,
         classifier=None,
         fit_policy: FitPolicy | dict | None = None,
         random_state=None,

@@ -24,9 +24,16 @@ from sklearn.linear_model import LogisticRegression
 import screener
 from screener.errors import ConfigError
 
+# Every logistic regression in screener (the learner's, ``make_classifier``'s, the warm solver's)
+# takes its defaults from here, defined once. C = 4: README, "The model and how its defaults were
+# chosen". tol: liblinear's eps, scikit-learn's default.
+DEFAULT_C = 4.0
+DEFAULT_TOL = 1e-4
 
-def make_classifier(*, C: float = 1.0, tol: float = 1e-4, random_state: int | None = None) -> LogisticRegression:
-    """The default classifier: L2 logistic regression, liblinear dual solver.
+
+def make_classifier(*, C: float = DEFAULT_C, tol: float = DEFAULT_TOL,
+                    random_state: int | None = None) -> LogisticRegression:
+    """The liblinear classifier: L2 logistic regression, liblinear dual solver.
 
     Class weights are given per fit as sample weights (see ``active``), so that
     the weighting can be undone when scores are calibrated.

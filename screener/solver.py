@@ -39,6 +39,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from screener.errors import ConfigError
+from screener.model import DEFAULT_C, DEFAULT_TOL
 from screener.seeding import check_random_state
 
 _MAX_INNER = 100  # Newton steps per coordinate (liblinear's max_inner_iter)
@@ -232,7 +233,8 @@ class WarmLogisticRegression(BaseEstimator):
 
     Parameters
     ----------
-    C : inverse regularisation strength; row i's cost is ``C * sample_weight[i]``.
+    C : inverse regularisation strength; row i's cost is ``C * sample_weight[i]`` (default
+        ``model.DEFAULT_C``, the learner's).
     tol : liblinear's stopping rule: stop after a pass over the rows in which no
         coordinate's dual gradient exceeded ``tol`` in absolute value (scikit-learn
         passes its ``tol`` to liblinear the same way; 1e-4 is its default).
@@ -255,7 +257,7 @@ class WarmLogisticRegression(BaseEstimator):
     n_epochs_ : passes over the rows the last fit made.  converged_ : whether it met ``tol``.
     """
 
-    def __init__(self, *, C: float = 1.0, tol: float = 1e-4, max_epochs: int = 1000, warm_epochs: int | None = None,
+    def __init__(self, *, C: float = DEFAULT_C, tol: float = DEFAULT_TOL, max_epochs: int = 1000, warm_epochs: int | None = None,
                  warm_start: bool = True, random_state=None):
         self.C = C
         self.tol = tol

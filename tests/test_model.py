@@ -30,3 +30,12 @@ def test_calibration_undoes_the_class_weighting():
 def test_bad_C_is_rejected():
     with pytest.raises(ConfigError, match="C must be"):
         make_classifier(C=0)
+
+
+def test_every_logistic_regression_takes_the_one_default_C():
+    from screener.active import ActiveLearner
+    from screener.model import DEFAULT_C, DEFAULT_TOL
+    from screener.solver import WarmLogisticRegression
+
+    assert make_classifier().C == ActiveLearner().C == WarmLogisticRegression().C == DEFAULT_C
+    assert make_classifier().tol == ActiveLearner().tol == WarmLogisticRegression().tol == DEFAULT_TOL

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from screener.demo_data import make_demo_pool
 from screener.errors import ConfigError
 from screener.features import TextFeatures
-from screener.model import class_weights
+from screener.model import DEFAULT_C, class_weights
 from screener.solver import WarmLogisticRegression
 
 TIGHT = 1e-8
@@ -28,7 +28,7 @@ def balanced(y):
     return np.where(y == 1, w_pos, w_neg)
 
 
-def liblinear(X, y, w, C=1.0):
+def liblinear(X, y, w, C=DEFAULT_C):
     return LogisticRegression(solver="liblinear", dual=True, C=C, tol=TIGHT, max_iter=10_000,
                               random_state=0).fit(X, y, sample_weight=w)
 
