@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -10,15 +11,18 @@ import pandas as pd
 from screener.readers.common import _DOI_ANYWHERE, _PMID_IN_NOTE, RawTable, _fail, _tagged, _xml_text
 
 
-def read_endnote_xml(path: Path) -> RawTable:
-    """EndNote XML export (File > Export > XML, EndNote 8 onwards)."""
-    import xml.etree.ElementTree as ET
-
+def _xml_root(path: Path, application: str) -> ET.Element:
+    """The parsed document's root; XML that does not parse is one line naming the file and ``application``."""
     try:
-        root = ET.parse(path).getroot()
+        return ET.parse(path).getroot()
     except ET.ParseError as exc:
         raise _fail(path, f"is not well-formed XML ({exc}); the file looks truncated or damaged, "
-                          "export it from EndNote again") from None
+                          f"export it from {application} again") from None
+
+
+def read_endnote_xml(path: Path) -> RawTable:
+    """EndNote XML export (File > Export > XML, EndNote 8 onwards)."""
+    root = _xml_root(path, "EndNote")
     rows = []
     for rec in root.iter("record"):
         def text(xpath: str, rec=rec) -> str:
@@ -64,13 +68,7 @@ _ZOTERO_SKIP = {"attachment", "note"}
 
 def read_zotero_rdf(path: Path) -> RawTable:
     """Zotero RDF export (File > Export Library > Zotero RDF); notes and attachments are not records."""
-    import xml.etree.ElementTree as ET
-
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise _fail(path, f"is not well-formed XML ({exc}); the file looks truncated or damaged, "
-                          "export it from Zotero again") from None
+    root = _xml_root(path, "Zotero")
     about = {node.get(f"{_RDF}about"): node for node in root}
     rows = []
     for item in root:
