@@ -69,6 +69,34 @@ def test_variants_of_one_article_group_and_identifiers_veto():
     assert g[4] != g[5]  # one of them may join 0 (no PMID there), never both
 
 
+def test_journal_and_first_page_find_a_record_no_other_key_finds():
+    # Typos in the title's first and last words, no year or volume on the second record: only
+    # journal + first page bring the pair together; the fields then say it is one article.
+    title = "Peer navigators after non-fatal overdose in rural England: a cluster randomised trial"
+    typo = "Peer navigatros after non-fatal overdose in rural England: a cluster randomised trail"
+    df = records([article(title=title, authors="Okafor, Anna; Levesque, David"),
+                  article(title=typo, authors="Okafor A; Levesque D", year=None, volume="")])
+    assert duplicate_groups(df).nunique() == 1
+    assert duplicate_groups(df.assign(journal=["Stroke", "Addiction"])).nunique() == 2
+
+
+def test_one_database_id_is_one_record_unless_a_doi_differs():
+    df = records([
+        article(title="Exercise after stroke", source_ids="UT (Unique WOS ID):WOS:000283746500012"),
+        article(title="Exercise after stroke in older adults: a randomised controlled trial [German]",
+                authors="", year=None, source_ids="Web of Science:WOS:000283746500012; Embase:2010123"),
+        article(title="Something else", source_ids="WOS:000283746500012", doi="10.1/x"),
+        article(title="Something else", source_ids="WOS:000283746500012", doi="10.1/y"),
+        article(title="A third study", source_ids="Embase:2010123"),
+    ])
+    found = find_duplicates(df)
+    g = found.groups.tolist()
+    assert g[0] == g[1] == g[4]  # the UT joins 0 and 1, the Embase accession number 1 and 4
+    assert g[2] != g[3]  # the same UT never outvotes two DOIs
+    reasons = set(found.pairs.loc[found.pairs["joined"], "reason"])
+    assert "same database id" in reasons
+
+
 def test_chain_of_lookalikes_cannot_join_two_dois():
     df = records([article(doi="10.1/a"), article(), article(doi="10.1/b")])
     g = duplicate_groups(df).tolist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -99,3 +100,55 @@ def test_every_migration_step_runs_from_each_older_schema(tmp_path):
             assert store.con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             assert store.draws() == [] and store.n_decisions() == 0
             assert isinstance(store.records(), pd.DataFrame)
+
+
+def _schema_4_project(folder: Path) -> None:
+    """A project as the code before the citation migration left it: records without volume,
+    issue, pages or database ids; RIS and MEDLINE records keep their original fields as JSON."""
+    folder.mkdir()
+    (folder / "models").mkdir()
+    con = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+    for step in range(4):
+        con.execute("BEGIN")
+        MIGRATIONS[step](con)
+        con.execute(f"PRAGMA user_version = {step + 1}")
+        con.execute("COMMIT")
+    con.execute("BEGIN")
+    criteria = (ROOT / "data" / "peer_support.criteria.toml").read_text()
+    con.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("criteria_name", "peer_support.criteria.toml"), ("criteria_text", criteria), ("seed", "0"),
+        ("created", "2026-01-01")])
+    con.execute("INSERT INTO imports (import_id, file_name, source, sha256, imported_at, n_read, n_added,"
+                " n_merged, n_skipped) VALUES (1, 'a.ris', 'a.ris', 'abc', '2026-01-01', 3, 3, 0, 0)")
+    ris = json.dumps([["TY", "JOUR"], ["TI", "Peer navigators after overdose"], ["VL", "114"], ["IS", "7"],
+                      ["SP", "1201"], ["EP", "1210"], ["DB", "Embase"], ["AN", "2019123456"]])
+    medline = json.dumps({"PMID": ["31234567"], "TI": ["Recovery coaches in emergency departments"],
+                          "VI": ["21"], "IP": ["2"], "PG": ["45-53"], "PMC": ["PMC7012345"]})
+    rows = [(1, "Peer navigators after overdose", "ris", ris),
+            (2, "Recovery coaches in emergency departments", "medline", medline),
+            (3, "Contingency management for stimulant use", None, None),  # read from a CSV: nothing kept
+            (4, "A damaged original", "ris", "[[\"TY\", "),]
+    for rid, title, fmt, raw in rows:
+        con.execute("INSERT INTO records (id, import_id, source, source_record_id, title, abstract, keywords,"
+                    " authors, year, doi, pmid, journal, duplicate_of, fingerprint, raw_format, raw)"
+                    " VALUES (?, 1, 'a.ris', ?, ?, '', '', '', 2020, '', '', '', NULL, ?, ?, ?)",
+                    (rid, str(rid), title, f"fp{rid}", fmt, raw))
+    con.execute("COMMIT")
+    con.close()
+
+
+def test_a_schema_4_project_gets_the_citations_its_original_fields_hold(tmp_path):
+    folder = tmp_path / "review"
+    _schema_4_project(folder)
+    with Store.open(folder) as store:
+        assert store.con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        got = store.records().set_index("id")[["volume", "issue", "pages", "source_ids"]]
+    assert got.loc[1].tolist() == ["114", "7", "1201-1210", "Embase:2019123456"]
+    assert got.loc[2].tolist() == ["21", "2", "45-53", "PMC:PMC7012345"]
+    assert got.loc[3].tolist() == ["", "", "", ""] and got.loc[4].tolist() == ["", "", "", ""]
+    # the migrated project exports its citations
+    from screener.project.export import export_project
+
+    _, text = export_project(folder, "csv")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).set_index("record_id")
+    assert table.loc["1", "pages"] == "1201-1210" and table.loc["2", "source_ids"] == "PMC:PMC7012345"

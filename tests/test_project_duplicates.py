@@ -97,3 +97,21 @@ def test_cli_duplicates(project, tmp_path):
     assert code == 0 and "1 record(s) back in the pool" in out
     code, out, err = run_cli(["duplicates", project, "--unmerge", "999"])
     assert code != 0 and "not in the project" in err
+
+
+def test_an_import_matches_on_the_citation_it_keeps(tmp_path):
+    # The second export has typos in the title's first and last words and no year: only the
+    # journal and pages the project keeps find the pair, and volume/pages are evidence for it.
+    criteria = tmp_path / "criteria.txt"
+    criteria.write_text("peer support")
+    folder = init_project(tmp_path / "review", criteria)
+    first, second = tmp_path / "first.ris", tmp_path / "second.csv"
+    first.write_text("TY  - JOUR\nTI  - Peer navigators after non-fatal overdose in rural England: a cluster "
+                     "randomised trial\nAU  - Okafor, Anna\nAU  - Levesque, David\nPY  - 2019\nJO  - Addiction\n"
+                     "VL  - 114\nSP  - 1201\nEP  - 1210\nER  - \n")
+    second.write_text("title,authors,journal,pages\n\"Peer navigatros after non-fatal overdose in rural England: "
+                      "a cluster randomised trail\",Okafor A; Levesque D,Addiction,1201-10\n")
+    import_files(folder, [first])
+    assert import_files(folder, [second]).totals["merged"] == 1
+    [row] = merges(folder).itertuples()
+    assert "page same" in row.evidence

@@ -129,7 +129,7 @@ def choose_kept(records: pd.DataFrame, groups: pd.Series) -> pd.Series:
 
 def describe_pair(row) -> str:
     """The evidence of one pair in words: "same DOI" or "title 0.97, authors 0.92, year same..."."""
-    if row.reason in ("same DOI", "same PMID"):
+    if row.reason in ("same DOI", "same PMID", "same database id"):
         return row.reason
     parts = [f"title {row.title_sim:.2f}"]
     if not np.isnan(row.author_sim):

@@ -3,7 +3,8 @@
 A pair is a duplicate when its score reaches ``THRESHOLD`` and nothing vetoes it:
 two different DOIs or PMIDs are different records, whatever the titles say (the
 update search of a living review re-finds a guideline printed in three journals
-with three DOIs). Identical DOIs or PMIDs are duplicates outright. A preprint beside
+with three DOIs). Identical DOIs or PMIDs are duplicates outright, and so is one database id
+(WoS UT, Scopus EID, PMCID, an accession number) on both records when no DOI or PMID differs. A preprint beside
 its published version, or an erratum beside its article, is *flagged* instead of
 merged: both stay in the pool and ``screener duplicates`` lists them.
 
@@ -64,8 +65,9 @@ def same_citation(e: pd.DataFrame) -> np.ndarray:
 def decide(e: pd.DataFrame, *, threshold: float = THRESHOLD) -> pd.DataFrame:
     """``e`` with ``score``, ``decision`` (duplicate / flagged / distinct) and ``reason``."""
     score = pair_scores(e)
-    same_id = (e["doi"].to_numpy() == 1) | (e["pmid"].to_numpy() == 1)
     vetoed = (e["doi"].to_numpy() == -1) | (e["pmid"].to_numpy() == -1)
+    # The same DOI or PMID, or one database's own id (a WoS UT, a Scopus EID) unless a DOI or PMID differs.
+    same_id = (e["doi"].to_numpy() == 1) | (e["pmid"].to_numpy() == 1) | ((e["source_id"].to_numpy() == 1) & ~vetoed)
     # Years apart, or numbers in the titles that differ (part 1 / part 2, FOCUS 1 / FOCUS 2,
     # docetaxel (D2) / (D4)): two records, however alike the rest.
     gap = (e["year_diff"].to_numpy() > MAX_YEAR_GAP) | e["numbers_differ"].to_numpy()
@@ -78,9 +80,9 @@ def decide(e: pd.DataFrame, *, threshold: float = THRESHOLD) -> pd.DataFrame:
     decision = np.where(alike, np.where(special, FLAGGED, DUPLICATE), DISTINCT)
     reason = np.select(
         [vetoed, alike & e["preprint"].to_numpy(), alike & e["notice"].to_numpy(),
-         same_id & (e["doi"].to_numpy() == 1), same_id, gap, alike & cited & (score < threshold), alike],
+         same_id & (e["doi"].to_numpy() == 1), same_id & (e["pmid"].to_numpy() == 1), same_id, gap, alike & cited & (score < threshold), alike],
         ["different DOI or PMID", "preprint and published version", "erratum or notice and its article",
-         "same DOI", "same PMID", "years apart or numbers in the titles differ", "same citation", "fields alike"],
+         "same DOI", "same PMID", "same database id", "years apart or numbers in the titles differ", "same citation", "fields alike"],
         "fields differ")
     return e.assign(score=np.where(same_id, np.maximum(score, 1.0), score),
                     decision=decision, reason=reason)

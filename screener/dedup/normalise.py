@@ -1,4 +1,5 @@
-"""Record fields made comparable: titles, authors, journals, pages, volumes, identifiers.
+"""Record fields made comparable: titles, authors, journals, pages, volumes, identifiers
+(DOI, PMID and the databases' own: WoS UT, Scopus EID, PMCID, accession numbers).
 
 The same study reaches a review through several databases, each writing it its own
 way: "[Review] [45 refs]" or "(Structured abstract)" after the title, "[Chinese]"
@@ -256,3 +257,33 @@ def year_number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(years, errors="coerce").astype(float)
 
 
+
+
+# A database id in the readers' "name:value; ..." form, whatever the export called the column.
+_WOS_ID = re.compile(r"\b(?:wos|isi)\s*:\s*([0-9a-z]{15})\b")
+_SCOPUS_EID = re.compile(r"\b(2-s2\.0-\d{6,})\b")
+_PMC_ID = re.compile(r"\bpmc\s*:?\s*(?:pmc)?(\d{4,})\b")
+_LABELLED_ID = re.compile(r"^([^:]{1,40}?)\s*:\s*(\S.*)$")
+SOURCE_ID_KINDS = ("wos", "eid", "pmc", "other")
+
+
+def _source_ids_one(text: str) -> tuple[str, ...]:
+    ids = []
+    for token in text.lower().split(";"):
+        token = token.strip()
+        if match := _WOS_ID.search(token):
+            ids.append(f"wos:{match.group(1)}")
+        elif match := _SCOPUS_EID.search(token):
+            ids.append(f"eid:{match.group(1)}")
+        elif match := _PMC_ID.search(token):
+            ids.append(f"pmc:{match.group(1)}")
+        elif match := _LABELLED_ID.match(token):  # "Embase:2019123456": only with the database named
+            ids.append(f"other:{'_'.join(match.group(1).split())}:{''.join(match.group(2).split())}")
+    return tuple(dict.fromkeys(ids))
+
+
+@_on_unique
+def normalise_source_ids(s: pd.Series) -> pd.Series:
+    """Database ids as "kind:value" strings joined by ' ' (kind wos, eid, pmc or other:<database>);
+    ids without a database name are left out (a bare number could be any database's)."""
+    return _strings(s).map(lambda t: " ".join(_source_ids_one(t)))

@@ -1,8 +1,8 @@
 """Candidate pairs (blocking) and their evidence: how alike two records are, field by field.
 
 Comparing every record with every other is quadratic; instead records are grouped
-by cheap keys (DOI, PMID, normalised title, its first and last words, first author
-+ year, first page + volume, first page + year) and only records sharing a key are
+by cheap keys (DOI, PMID, a database id of each kind, normalised title, its first and last words, first author
++ year, first page + volume, first page + year, journal + first page) and only records sharing a key are
 compared. Large blocks of a weak key (a common surname in a busy year) are cut at
 ``MAX_BLOCK`` so 100,000 records stay well under a minute.
 """
@@ -17,12 +17,14 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from screener.dedup.normalise import (
+    SOURCE_ID_KINDS,
     author_surnames,
     first_page,
     fold,
     normalise_doi,
     normalise_journal,
     normalise_pmid,
+    normalise_source_ids,
     normalise_text,
     normalise_title,
     title_variants,
@@ -32,7 +34,7 @@ from screener.dedup.normalise import (
 
 MAX_BLOCK = 100
 # Keys that identify a record on their own: never cut, however large the block.
-ID_KEYS = ("doi", "pmid")
+ID_KEYS = ("doi", "pmid", *(f"source_id_{kind}" for kind in SOURCE_ID_KINDS))
 
 _PREPRINT_JOURNALS = re.compile(
     r"\b(?:medrxiv|biorxiv|arxiv|ssrn|research square|preprints?|authorea|chemrxiv|psyarxiv|"
@@ -70,6 +72,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "page": first_page(col("pages")),
         "doi": doi,
         "pmid": normalise_pmid(col("pmid")),
+        "source_ids": normalise_source_ids(col("source_ids")),
         "abstract": abstract,
     })
     out["folded"] = folded.to_numpy(dtype=object)  # second-language titles are split from it later
@@ -89,15 +92,21 @@ def _block_keys(p: pd.DataFrame) -> dict[str, pd.Series]:
     words = [t.split() for t in p["title"].to_numpy(dtype=object)]
     start = pd.Series([" ".join(w[:6]) if len(w) >= 4 else "" for w in words], index=p.index)
     end = pd.Series([" ".join(w[-6:]) if len(w) >= 8 else "" for w in words], index=p.index)
+    ids = [i.split() for i in p["source_ids"].to_numpy(dtype=object)]
+    by_kind = {kind: pd.Series([next((x for x in i if x.startswith(kind + ":")), "") for i in ids],
+                               index=p.index, dtype=object) for kind in SOURCE_ID_KINDS}
     return {
         "doi": p["doi"],
         "pmid": p["pmid"],
+        **{f"source_id_{kind}": key for kind, key in by_kind.items()},
         "title": p["title"],
         "title_start": start,
         "title_end": end,
         "author_year": (p["first_author"] + "|" + year).where((p["first_author"] != "") & (year != ""), ""),
         "page_volume": (p["page"] + "|" + p["volume"]).where((p["page"] != "") & (p["volume"] != ""), ""),
         "page_year": (p["page"] + "|" + year).where((p["page"] != "") & (year != ""), ""),
+        # A record whose title was retyped or translated, without a year or volume: same journal and first page.
+        "journal_page": (p["journal"] + "|" + p["page"]).where((p["page"] != "") & (p["journal"] != ""), ""),
     }
 
 
@@ -144,6 +153,15 @@ def _journal_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 else:
                     sim[k] = max(sim[k], fuzz.token_sort_ratio(x, y) / 100.0)
     return sim
+
+
+def _shared_ids(ids: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """1 when the two records share a database id (WoS UT, Scopus EID...), else 0: two ids of one
+    database are no veto, as databases hold duplicates of their own."""
+    sets = {k: frozenset(ids[k].split()) for k in np.unique(np.r_[i, j]) if ids[k]}
+    empty = frozenset()
+    return np.fromiter((bool(sets.get(a, empty) & sets.get(b, empty)) for a, b in zip(i, j)),
+                       dtype=np.int8, count=len(i))
 
 
 def _pair_state(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -201,6 +219,7 @@ def evidence(p: pd.DataFrame, pairs: np.ndarray) -> pd.DataFrame:
         "i": i, "j": j,
         "doi": _pair_state(col["doi"][i], col["doi"][j]),
         "pmid": _pair_state(col["pmid"][i], col["pmid"][j]),
+        "source_id": _shared_ids(p["source_ids"].to_numpy(dtype=object), i, j),
         "title_sim": title_sim,
         "author_sim": author_sim,
         "year_diff": np.abs(year[i] - year[j]),

@@ -2,7 +2,8 @@
 
 Spreadsheet cells that a spreadsheet program would run as a formula (starting with
 ``= + - @``, tab or carriage return) are prefixed with ``'``. RIS keeps each
-record's original fields (stored at import) and adds the decision in fields
+record's original RIS fields (stored at import; records from other formats are written from
+their columns, citation and database ids included) and adds the decision in fields
 reference managers read: ``N1  - screener: include; reason: ...`` and
 ``KW  - screener:include``.
 """
@@ -20,8 +21,9 @@ from screener.project.votes import ta_decisions, team_columns
 
 FORMATS = ("csv", "tsv", "xlsx", "ris")
 EXPORT_COLUMNS = ["record_id", "source", "source_record_id", "title", "abstract", "keywords",
-                  "authors", "year", "doi", "pmid", "journal", "duplicate_ids", "decision",
-                  "reason", "notes", "reviewer", "decided_at", "score", "model_version"]
+                  "authors", "year", "doi", "pmid", "journal", "volume", "issue", "pages", "source_ids",
+                  "duplicate_ids", "decision", "reason", "notes", "reviewer", "decided_at", "score",
+                  "model_version"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,8 +79,12 @@ def _ris_entry(row: pd.Series) -> str:
         pairs = [("TY", "JOUR"), ("TI", row["title"]), ("AB", row["abstract"])]
         pairs += [("AU", a) for a in str(row["authors"]).split("; ") if a]
         pairs += [("KW", k) for k in str(row["keywords"]).split("; ") if k]
+        # The whole page range in SP (as EndNote writes it), the database ids in AN, the PMID
+        # in a note ("PMID: 123", which reference managers and screener's reader pick up).
         pairs += [("PY", "" if pd.isna(row["year"]) else str(row["year"])), ("JO", row["journal"]),
-                  ("DO", row["doi"]), ("AN", f"PMID:{row['pmid']}" if row["pmid"] else row["source_record_id"])]
+                  ("VL", row["volume"]), ("IS", row["issue"]), ("SP", row["pages"]), ("DO", row["doi"]),
+                  ("AN", row["source_ids"]), ("ID", row["source_record_id"]),
+                  ("N1", f"PMID: {row['pmid']}" if row["pmid"] else "")]
         pairs = [(t, v) for t, v in pairs if v]
     decision = row["decision"] or "unscreened"
     note = f"screener: {decision}"

@@ -25,7 +25,7 @@ import pandas as pd
 from screener import readers
 from screener.dedup import choose_kept, duplicate_groups
 from screener.errors import DataError
-from screener.project.store import RECORD_FIELDS, Store
+from screener.project.store import FINGERPRINT_FIELDS, Store
 
 Progress = Callable[[str], None]
 IMPORT_LOCK = "import.lock"
@@ -40,7 +40,7 @@ def _quiet(_: str) -> None:
 
 def _fingerprints(df: pd.DataFrame) -> list[str]:
     """Content hash of a record as read (its id in the file included): the same file imported again matches."""
-    cols = ["source_record_id", *RECORD_FIELDS]
+    cols = ["source_record_id", *FINGERPRINT_FIELDS]
     parts = [df[c].astype("string").fillna("") for c in cols]
     text = parts[0].str.cat(parts[1:], sep="\x1f")
     return [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in text]
@@ -132,7 +132,8 @@ def _write_import(store: Store, frames: list[pd.DataFrame], blanks: dict[str, in
     fresh = new[~skipped].reset_index(drop=True)
     first_id = store.next_record_id()  # provisional: the write transaction allocates them
     fresh["id"] = first_id + np.arange(len(fresh))
-    compared = ["id", "title", "year", "doi", "pmid", "abstract", "authors", "journal"]
+    compared = ["id", "title", "year", "doi", "pmid", "abstract", "authors", "journal", "volume", "pages",
+                "source_ids"]
     combined = pd.concat([existing[compared], fresh[compared]], ignore_index=True)
     groups = duplicate_groups(combined)
     n_old = len(existing)

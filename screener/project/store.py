@@ -28,13 +28,19 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import ProjectError
+from screener.readers.raw import citation_from_raw  # old records' citations, mapped as an import maps them
 
 DB_NAME = "screener.sqlite"
 MODELS_DIR = "models"
 LABELS = ("include", "exclude", "maybe")
 UNDONE = "none"  # ledger label of an undo that left a record without a decision
 SHOWN_FOR = ("ranked", "random", "undo")  # why a decision's record was shown (``decisions.shown_for``)
-RECORD_FIELDS = ["title", "abstract", "keywords", "authors", "year", "doi", "pmid", "journal"]
+# A record's fingerprint (the same record imported again) is over these fields only, as in every
+# schema before 5: a record imported before the citation columns existed still matches itself.
+FINGERPRINT_FIELDS = ["title", "abstract", "keywords", "authors", "year", "doi", "pmid", "journal"]
+# The citation and the database identifiers ("WOS:000123; EID:2-s2.0-8501", see screener.readers).
+CITATION_FIELDS = ["volume", "issue", "pages", "source_ids"]
+RECORD_FIELDS = FINGERPRINT_FIELDS + CITATION_FIELDS
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another writer by default
 LOCK_POLL_S = 0.005  # a waiting writer retries this often, so it gets in between another's batches
 DISCARD_ROWS = 5000  # records of a killed import deleted per transaction
@@ -155,9 +161,26 @@ def _migrate_data_models(con: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_citation(con: sqlite3.Connection) -> None:
+    """Records keep their citation (volume, issue, pages) and database identifiers (WoS UT, Scopus
+    EID, PMCID, accession numbers), for de-duplication and export. Older records imported from RIS
+    or MEDLINE get them from the original fields kept with them; records read from other formats
+    had theirs dropped at import and stay blank."""
+    _run_script(con, "".join(f"ALTER TABLE records ADD COLUMN {c} TEXT NOT NULL DEFAULT '';\n"
+                             for c in CITATION_FIELDS))
+    last = 0
+    while rows := con.execute("SELECT id, raw_format, raw FROM records WHERE id > ? AND raw IS NOT NULL AND"
+                              " raw_format IN ('ris', 'medline') ORDER BY id LIMIT ?", (last, DISCARD_ROWS)
+                              ).fetchall():
+        last = rows[-1][0]
+        fields = citation_from_raw([(fmt, raw) for _, fmt, raw in rows])
+        con.executemany(f"UPDATE records SET {', '.join(f'{c} = ?' for c in CITATION_FIELDS)} WHERE id = ?",
+                        [(*(f[c] for c in CITATION_FIELDS), rid) for (rid, _, _), f in zip(rows, fields)])
+
+
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_team, _migrate_draws,
-                                                          _migrate_data_models]
+                                                          _migrate_data_models, _migrate_citation]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -366,9 +389,11 @@ class Store:
         return int(self.con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()[0])
 
     def insert_records(self, rows: pd.DataFrame) -> None:
-        """Insert prepared rows (inside the caller's transaction); columns as in the table."""
+        """Insert prepared rows (inside the caller's transaction); columns as in the table
+        (citation fields the rows lack are stored blank)."""
         cols = ["id", "import_id", "source", "source_record_id", *RECORD_FIELDS, "duplicate_of",
                 "fingerprint", "raw_format", "raw"]
+        rows = rows.assign(**{c: "" for c in CITATION_FIELDS if c not in rows})
         rows = rows.iloc[np.argsort(rows["duplicate_of"].notna().to_numpy(), kind="stable")]
         frame = rows[cols].astype(object).where(rows[cols].notna(), None)  # kept rows first (FK)
         self.con.executemany(

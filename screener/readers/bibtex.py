@@ -14,7 +14,7 @@ BIBTEX_FIELDS: dict[str, list[str]] = {
     "title": ["title"], "abstract": ["abstract"], "keywords": ["keywords", "author_keywords", "mesh"],
     "authors": ["author", "editor"], "year": ["year", "date"], "doi": ["doi"], "pmid": ["pmid"],
     "journal": ["journal", "journaltitle", "booktitle", "publisher"], "volume": ["volume"],
-    "pages": ["pages"],
+    "issue": ["number", "issue"], "pages": ["pages"],
 }
 
 _BIBTEX_IDS = ["unique-id", "eid", "pmcid", "isi", "accession-number", "art_number", "wos-id"]

@@ -16,7 +16,7 @@ from screener.labels import LABEL_COLUMN
 
 RECORD_COLUMNS = [
     "record_id", "title", "abstract", "keywords", "authors",
-    "year", "doi", "pmid", "journal", "volume", "pages", "source_ids", "source",
+    "year", "doi", "pmid", "journal", "volume", "issue", "pages", "source_ids", "source",
 ]
 
 TEXT_COLUMNS = [c for c in RECORD_COLUMNS if c != "year"]
@@ -40,7 +40,11 @@ ALIASES: dict[str, list[str]] = {
                 "secondary_title", "journal_name", "journal title", "source/publisher",
                 "journal/book"],
     "volume": ["volume", "vl", "vol"],
+    "issue": ["issue", "is", "ip", "issue number", "issue no", "issue no."],
     "pages": ["pages", "page", "page numbers", "pagination", "page range"],
+    # Scopus, Embase, Lens, IEEE and WoS tab-delimited give the first and last page apart.
+    "page_start": ["page start", "start page", "first page", "bp", "beginning page"],
+    "page_end": ["page end", "end page", "last page", "ep", "ending page"],
     "source_ids": ["source_ids", "source ids", "eid", "ut", "ut (unique wos id)", "accession number", "embase accession number",
                    "lens id", "pmcid", "pmc id", "wos id", "unique wos id", "article number"],
     LABEL_COLUMN: [LABEL_COLUMN, "included", "label", "include", "final_included",

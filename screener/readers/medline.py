@@ -54,6 +54,7 @@ def _medline_record(entry: dict[str, list[str]]) -> dict[str, str]:
         "journal": first("JT", "TA"),
         "doi": dois[0] if dois else "",
         "volume": first("VI"),
+        "issue": first("IP"),
         "pages": first("PG"),
         "source_ids": "; ".join(f"{tag}:{v}" for tag in ("PMC", "MID") for v in entry.get(tag, [])),
     }

@@ -73,6 +73,12 @@ def _standardise(read: RawTable, path: Path, source: str) -> ParsedFile:
     for canon in TEXT_COLUMNS:
         col = found.get(canon)
         out[canon] = _clean_text(raw[col].reset_index(drop=True)) if col is not None else ""
+    if found["page_start"] is not None:  # "Page start"/"Page end" columns → pages "100-108"
+        start = _clean_text(raw[found["page_start"]].reset_index(drop=True))
+        end = (_clean_text(raw[found["page_end"]].reset_index(drop=True)) if found["page_end"] is not None
+               else pd.Series("", index=out.index))
+        joined = start.where((end == "") | (end == start), start + "-" + end).where(start != "", end)
+        out["pages"] = out["pages"].where(out["pages"] != "", joined)
     # Identifier columns of database CSVs (EID, UT, Lens ID...) kept as "name:value; ...".
     id_columns = list(dict.fromkeys(keys[k] for k in _ALIAS_KEYS["source_ids"] if k in keys))
     named = [c for c in id_columns if _header_key(c) not in ("sourceids",)]

@@ -35,8 +35,12 @@ RIS_FIELDS: dict[str, list[str]] = {
     "pmid": ["pubmed_id"],
     "record_id": ["id", "accession_number"],
     "volume": ["volume"],
+    "issue": ["number", "issue"],
     "pages": ["start_page", "beginning_page"],
 }
+
+# rispy's RIS tags, with EBSCOhost's L3 (where it puts DOIs) read too.
+RIS_MAPPING = {**rispy.RisParser.DEFAULT_MAPPING, "L3": "l3_links"}
 
 # Where RIS writers put a DOI when DO is not used (EBSCOhost: L3; others: M3, N1, UR).
 _RIS_DOI_FALLBACK = ["l3_links", "type_of_work", "urls", "notes"]
@@ -63,10 +67,11 @@ def _ris_record(entry: dict) -> dict[str, str]:
     end = _text(entry.get("end_page") or entry.get("ending_page"))
     if row["pages"] and end and end != row["pages"]:
         row["pages"] = f"{row['pages']}-{end}"
-    ids = [_text(entry.get(k)) for k in ("accession_number", "id")]
+    # The database's own id (AN, with DB's name when given); ID is the exporting library's
+    # record number, not a database identifier.
+    accession = _text(entry.get("accession_number"))
     database = _text(entry.get("name_of_database"))
-    row["source_ids"] = "; ".join(dict.fromkeys(
-        f"{database}:{v}" if database and k == 0 else v for k, v in enumerate(ids) if v))
+    row["source_ids"] = f"{database}:{accession}" if database and accession else accession
     return row
 
 
@@ -132,7 +137,7 @@ def _parse_tagged(path: Path, implementation: type[rispy.RisParser]) -> RawTable
     raw = None
     if implementation is rispy.RisParser:
         raw = ris_pairs(path, enc)
-        mapping = {**rispy.RisParser.DEFAULT_MAPPING, "L3": "l3_links"}
+        mapping = RIS_MAPPING
     else:
         _check_ends(path, enc, "PT", "ER")
         mapping = None
@@ -160,7 +165,7 @@ def read_wos(path: Path) -> RawTable:
 
 # EndNote tagged ("Refer"/.end/.enw): %0 starts a record; one tag per line.
 _REFER_FIELDS = {"%T": "title", "%X": "abstract", "%K": "keywords", "%A": "authors", "%D": "year",
-                 "%R": "doi", "%J": "journal", "%B": "journal", "%V": "volume", "%P": "pages",
+                 "%R": "doi", "%J": "journal", "%B": "journal", "%V": "volume", "%N": "issue", "%P": "pages",
                  "%M": "source_ids", "%F": "record_id"}
 
 
@@ -183,7 +188,7 @@ def read_endnote_tagged(path: Path) -> RawTable:
     if not rows:
         raise _fail(path, "contains no EndNote tagged records (no '%0 ' lines); check the export")
     joined = [{k: ("; " if k in ("authors", "keywords", "source_ids") else " ").join(v)
-               if k not in ("journal", "record_id", "year", "doi") else v[0] for k, v in r.items()}
+               if k not in ("journal", "record_id", "year", "doi", "volume", "issue") else v[0] for k, v in r.items()}
               for r in rows]
     return _tagged(pd.DataFrame(joined, dtype=str).fillna(""))
 
@@ -204,6 +209,7 @@ _OVID_FIELDS = {  # canonical column <- Ovid tag and display names (lower case),
     "pmid": ["pm", "pubmed id", "medline pmid", "pmid", "ui", "unique identifier"],
     "journal": ["jn", "journal name", "journal title", "ja", "journal abbreviation"],
     "volume": ["vo", "volume"],
+    "issue": ["ip", "is", "issue", "issue/part"],
     "pages": ["pg", "pagination", "pages"],
     "accession": ["an", "accession number", "ui", "unique identifier"],
     "database": ["db", "database"],

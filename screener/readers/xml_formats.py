@@ -45,6 +45,7 @@ def read_endnote_xml(path: Path) -> RawTable:
             "journal": text("periodical/full-title") or text("titles/secondary-title")
                        or text("periodical/abbr-1"),
             "volume": text("volume"),
+            "issue": text("number") or text("issue"),
             "pages": text("pages"),
             "source_ids": "; ".join(i for i in ids[:1] if i),
             "notes": text("notes"),
@@ -105,6 +106,7 @@ def read_zotero_rdf(path: Path) -> RawTable:
             "pmid": pmid.group(1) if pmid else "",
             "journal": text("dc:title", container) if container is not None else "",
             "volume": text("prism:volume") or (text("prism:volume", container) if container is not None else ""),
+            "issue": text("prism:number") or (text("prism:number", container) if container is not None else ""),
             "pages": text("bib:pages"),
             "source_ids": "",
         })
