@@ -4,6 +4,7 @@
     python benchmarks/bench_stopping.py evaluate --n-jobs 2   # replay every rule, write results/stopping.{jsonl,md}
     python benchmarks/bench_stopping.py evaluate --available  # only the orders generated so far
     python benchmarks/bench_stopping.py report                # results/stopping.md again from stopping_summary.jsonl
+    python benchmarks/bench_stopping.py plots                 # the figures again from results/stopping.jsonl (SVG + PNG)
 
 The same on ASReview's orders (written by asreview_baseline.py), the README's third caveat:
 
@@ -67,6 +68,17 @@ def evaluate_all(seeds: list[int], args) -> None:
     print(f"wall {wall:.1f}s", file=sys.stderr)
 
 
+def plots(stem: str) -> list[Path]:
+    """The figures of a finished evaluation, redrawn from its per-run lines (no replay)."""
+    from screener.experiments.plots import plot_effort_recall, plot_reliability
+    from screener.experiments.reports import read_jsonl
+    from screener.experiments.summary import summarise
+
+    rows = read_jsonl(RESULTS / f"{stem}.jsonl")
+    return (plot_effort_recall(rows, RESULTS / f"{stem}_effort_recall")
+            + plot_reliability(summarise(rows), RESULTS / f"{stem}_reliability", rows=rows))
+
+
 def title(args) -> str:
     if args.title:
         return args.title
@@ -79,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     from screener.specs import parse_seeds
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["orders", "evaluate", "report"])
+    ap.add_argument("step", choices=["orders", "evaluate", "report", "plots"])
     ap.add_argument("--seeds", default="0-19")
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--scheduler", default=None)
@@ -98,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
 
         path = report_from_summary(RESULTS / f"{args.stem}_summary.jsonl", RESULTS / f"{args.stem}.md", title(args))
         print(f"wrote {path}", file=sys.stderr)
+    elif args.step == "plots":
+        for path in plots(args.stem):
+            print(f"wrote {path}", file=sys.stderr)
     elif args.step == "orders":
         generate(seeds, args.n_jobs, args.scheduler)
     else:

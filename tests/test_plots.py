@@ -115,13 +115,21 @@ def test_order_without_relevant_records(tmp_path):
 
 
 def test_stopping_plots_share_the_style(tmp_path):
-    rows = pd.DataFrame({"rule": ["knee", "knee", "target", "target"], "target": [0.95] * 4,
-                         "effort": [0.3, 0.4, 0.5, 0.6], "recall": [0.9, 1.0, 0.96, 0.97]})
-    svg = plot_effort_recall(rows, tmp_path / "effort.svg")
+    rows = pd.DataFrame({"pool": ["Hall_2012", "SYNERGY_Donners_2021"] * 4, "seed": [0, 0, 1, 1] * 2,
+                         "rule": ["knee"] * 4 + ["target"] * 4, "target": [0.95] * 8,
+                         "effort": [0.3, 0.4, 0.5, 0.6] * 2, "recall": [0.9, 1.0, 0.96, 0.97] * 2})
+    svg, png = plot_effort_recall(rows, tmp_path / "effort")  # no suffix: SVG and PNG
+    assert (svg.suffix, png.suffix) == (".svg", ".png") and round(png_dpi(png)) == 300
     text = svg_text(svg)
-    assert "Stopping rules" in text and "Records screened before stopping" in text and "knee" in text
+    assert "2 reviews, 2 seeds each" in text and "Hall 2012" in text and "SYNERGY Donners 2021" in text
+    assert "Records screened before stopping" in text and "knee" in text
+    assert "Run that reached recall 0.95" in text and "Run that stopped short" in text  # the legend
+    assert "Hall_2012" not in text  # a name, not a file stem
     summary = pd.DataFrame({"pool": "all", "rule": ["knee", "target"], "target": 0.95, "reliability": [0.8, 0.95],
                             "reliability_lo": [0.7, 0.9], "reliability_hi": [0.9, 0.99]})
-    png = plot_reliability(summary, tmp_path / "reliability.png")
+    [png] = plot_reliability(summary, tmp_path / "reliability.png")
     assert round(png_dpi(png)) == 300
+    [svg] = plot_reliability(summary, tmp_path / "reliability.svg", rows=rows)
+    text = svg_text(svg)
+    assert "2 reviews, 2 seeds each" in text and "Target recall 0.95" in text and "Stopping rule" in text
     assert style()["savefig.dpi"] == 300 and style()["svg.fonttype"] == "none"

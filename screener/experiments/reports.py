@@ -71,7 +71,8 @@ def write_reports(rows: pd.DataFrame, out_dir: str | Path, *, stem: str = "stopp
                   plots: bool = True, title: str = "Stopping rules: recall at stop, reliability, effort") -> dict[str, Path]:
     """Write ``<stem>.jsonl`` (one line per pool × seed × rule × target, with the library versions and
     ``extra``'s scalar settings), ``<stem>_summary.jsonl`` (per rule, target and pool, with the same
-    settings), ``<stem>.md`` (overall and per-pool tables) and the plots; returns the paths."""
+    settings), ``<stem>.md`` (overall and per-pool tables) and the plots (``<stem>_effort_recall`` and
+    ``<stem>_reliability``, each SVG and PNG); returns the paths."""
     out_dir = Path(out_dir)
     summary = summarise(rows)
     paths = {"runs": out_dir / f"{stem}.jsonl", "summary": out_dir / f"{stem}_summary.jsonl", "table": out_dir / f"{stem}.md"}
@@ -82,6 +83,9 @@ def write_reports(rows: pd.DataFrame, out_dir: str | Path, *, stem: str = "stopp
     if plots:
         from screener.experiments.plots import plot_effort_recall, plot_reliability
 
-        paths["effort_plot"] = plot_effort_recall(rows, out_dir / f"{stem}_effort_recall.png")
-        paths["reliability_plot"] = plot_reliability(summary, out_dir / f"{stem}_reliability.png")
+        for name, written in (("effort_plot", plot_effort_recall(rows, out_dir / f"{stem}_effort_recall")),
+                              ("reliability_plot", plot_reliability(summary, out_dir / f"{stem}_reliability",
+                                                                    rows=rows))):
+            for p in written:  # SVG and 300-dpi PNG
+                paths[name if p.suffix == ".png" else f"{name}_{p.suffix[1:]}"] = p
     return paths
