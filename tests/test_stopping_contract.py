@@ -21,7 +21,7 @@ EXAMPLES = {
     "safe": "safe:min_share=0.2,n=40,random_share=0.02",
     "target": "target:T=12",
     "qbcb": "qbcb:sample_share=0.2",
-    "hypergeometric": "hypergeometric:bias=2.0,min_screened=10",
+    "hypergeometric": "hypergeometric:bias=2.0,max_windows=8,min_screened=10",
     "hypergeometric_random": "hypergeometric_random:batch=10,switch_after=30",
     "quant_ci": "quant_ci:z=1.5",
     "point_process": "point_process:finish_share=0.1,fit_from=0.5,ll_drop=4.0,min_run=25",

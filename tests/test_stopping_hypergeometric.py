@@ -110,3 +110,17 @@ def test_p_values_are_memoised_on_the_labels_not_the_array():
     copy[-1] = 1 - copy[-1]
     changed = ranked_p_values(copy, 500, 0.95, 5.0, max_windows=8)
     assert changed is not first
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fewer_windows_never_stop_earlier(seed):
+    """max_windows tests a subset of the windows: its smallest p is never below the full test's."""
+    labels = runs(seed, 300, 0.08)
+    full = ranked_p_values(labels, 400, 0.95)[2].min()
+    some = ranked_p_values(labels, 400, 0.95, max_windows=8)[2].min()
+    assert some >= full - 1e-12
+    rule_full, rule_some = make_rule("hypergeometric"), make_rule("hypergeometric:max_windows=8")
+    for cut in range(20, 301, 20):
+        state = as_state(labels[:cut], 700 - 300 + cut)
+        if rule_some.verdict(state).stop:
+            assert rule_full.verdict(state).stop

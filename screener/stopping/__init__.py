@@ -39,7 +39,7 @@ PRESETS: list[str] = [
     "safe",
     "target",
     "qbcb",
-    "hypergeometric",
+    "hypergeometric:max_windows=8",
     "hypergeometric_random",
     "quant_ci",
     "point_process",

@@ -6,8 +6,10 @@ Sampled records count as effort; relevant sampled records count as found.
 
 from __future__ import annotations
 
+import functools
 import math
 
+import numpy as np
 from scipy.stats import beta, binom, hypergeom
 
 from screener.stopping.base import (
@@ -27,10 +29,17 @@ def qbcb_j(r: int, target: float, alpha: float) -> int | None:
     Recall at the point where the ranking has found j of r sampled positives is the j-th order
     statistic of r uniforms, Beta(j, r−j+1); P(recall < τ) = P(Binom(r, τ) ≥ j).
     """
-    for j in range(1, r + 1):
-        if binom.sf(j - 1, r, target) <= alpha:
-            return j
-    return None
+    return _qbcb_j(int(r), float(target), float(alpha))
+
+
+@functools.lru_cache(maxsize=4096)
+def _qbcb_j(r: int, target: float, alpha: float) -> int | None:
+    # a replay asks the same (r, τ, α) at every checkpoint: one vectorised sf, memoised
+    if r < 1:
+        return None
+    j = np.arange(1, r + 1)
+    ok = np.flatnonzero(binom.sf(j - 1, r, target) <= alpha)
+    return int(j[ok[0]]) if ok.size else None
 
 
 def target_size(target: float, alpha: float) -> int:
