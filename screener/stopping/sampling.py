@@ -42,6 +42,13 @@ def _qbcb_j(r: int, target: float, alpha: float) -> int | None:
     return int(j[ok[0]]) if ok.size else None
 
 
+@functools.lru_cache(maxsize=16384)
+def beta_lower(alpha: float, a: int, b: int) -> float:
+    """The α quantile of Beta(a, b): the recall bound when a of a + b − 1 sampled relevant records
+    are reached (memoised: a replay asks the same few at every checkpoint)."""
+    return float(beta.ppf(alpha, a, b))
+
+
 def target_size(target: float, alpha: float) -> int:
     """Sample positives the target method needs: smallest T with τ^T ≤ α (then j = T)."""
     if target >= 1:
@@ -53,7 +60,7 @@ def _reached_verdict(rule: StoppingRule, state: RunState, j: int | None, target:
     pos = state.sample_labels == 1
     r = int(pos.sum())
     m = int((pos & state.sample_reached).sum())
-    lo = float(beta.ppf(alpha, m, r - m + 1)) if m > 0 else 0.0
+    lo = beta_lower(alpha, m, r - m + 1) if m > 0 else 0.0
     est = m / r if r else None
     if j is None:
         return rule._verdict(state, False, f"The sample holds {r} relevant records, too few to certify recall {target:g}; "
@@ -105,7 +112,7 @@ class TargetMethod(StoppingRule):
         m = int((state.sample_reached & (state.sample_labels == 1)).sum())
         stop = m >= r
         return self._verdict(state, stop, f"The ranking has reached {m} of the {r} target records; it stops when all are reached.",
-                             m / r, (float(beta.ppf(1 - confidence, m, r - m + 1)) if m else 0.0, 1.0))
+                             m / r, (beta_lower(1 - confidence, m, r - m + 1) if m else 0.0, 1.0))
 
 
 class QBCB(StoppingRule):
