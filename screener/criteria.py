@@ -5,6 +5,7 @@ A criteria file is plain text (the criteria as published) or a small TOML file::
     include = "..."            # prose: what a relevant record is
     exclude = "..."            # prose: what is out (shown to reviewers, not used as a positive example)
     terms = ["peer support", "qualitative", "ethnograph*"]   # highlighted; '*' is a wildcard
+    exclude_terms = ["randomi*ed", "protocol"]                # highlighted as signs of exclusion
     reasons = ["not peer support", "no qualitative evidence"] # exclusion reasons offered in a session
     [stopping]
     target_recall = 0.95
@@ -32,6 +33,7 @@ class Criteria:
     include: str
     exclude: str = ""
     terms: tuple[str, ...] = ()
+    exclude_terms: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     target_recall: float = 0.95
     confidence: float = 0.95
@@ -47,11 +49,18 @@ class Criteria:
 
     def highlight_pattern(self) -> re.Pattern | None:
         """A case-insensitive regex matching any term (``*`` as a word-character wildcard)."""
-        terms = self.terms or _content_words(self.include)
-        if not terms:
-            return None
-        parts = sorted((re.escape(t).replace(r"\*", r"\w*") for t in terms), key=len, reverse=True)
-        return re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE)
+        return _terms_pattern(self.terms or _content_words(self.include))
+
+    def exclude_pattern(self) -> re.Pattern | None:
+        """The same for ``exclude_terms`` (words that point to exclusion; None when there are none)."""
+        return _terms_pattern(self.exclude_terms)
+
+
+def _terms_pattern(terms) -> re.Pattern | None:
+    if not terms:
+        return None
+    parts = sorted((re.escape(t).replace(r"\*", r"\w*") for t in terms), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE)
 
 
 def _content_words(text: str) -> tuple[str, ...]:
@@ -83,17 +92,25 @@ def load_criteria(path: str | Path) -> Criteria:
 def criteria_from_dict(doc: dict, *, source: str = "") -> Criteria:
     """Criteria from the parsed TOML table (also used for criteria stored in a project)."""
     where = source or "criteria"
-    unknown = set(doc) - {"include", "exclude", "terms", "reasons", "stopping"}
+    unknown = set(doc) - {"include", "exclude", "terms", "exclude_terms", "reasons", "stopping"}
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use include, exclude, terms, reasons, [stopping]")
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          "use include, exclude, terms, exclude_terms, reasons, [stopping]")
     include = doc.get("include", "")
     if not isinstance(include, str) or not (include.strip() or doc.get("terms")):
         raise ConfigError(f"{where}: 'include' must be the inclusion criteria as text (or give 'terms')")
-    for key in ("terms", "reasons"):
+    for key in ("terms", "exclude_terms", "reasons"):
         val = doc.get(key, [])
         if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
             raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    if not isinstance(doc.get("exclude", ""), str):
+        raise ConfigError(f"{where}: 'exclude' must be the exclusion criteria as text")
     stopping = doc.get("stopping", {})
+    if not isinstance(stopping, dict) or set(stopping) - {"target_recall", "confidence"}:
+        raise ConfigError(f"{where}: [stopping] is a table of target_recall and confidence")
+    for name in ("target_recall", "confidence"):
+        if isinstance(stopping.get(name, 0.95), bool) or not isinstance(stopping.get(name, 0.95), (int, float)):
+            raise ConfigError(f"{where}: [stopping] {name} must be a number between 0 and 1")
     target = float(stopping.get("target_recall", 0.95))
     confidence = float(stopping.get("confidence", 0.95))
     for name, v in (("target_recall", target), ("confidence", confidence)):
@@ -103,6 +120,7 @@ def criteria_from_dict(doc: dict, *, source: str = "") -> Criteria:
         include=include.strip(),
         exclude=str(doc.get("exclude", "")).strip(),
         terms=tuple(t.strip() for t in doc.get("terms", []) if t.strip()),
+        exclude_terms=tuple(t.strip() for t in doc.get("exclude_terms", []) if t.strip()),
         reasons=tuple(r.strip() for r in doc.get("reasons", []) if r.strip()),
         target_recall=target,
         confidence=confidence,

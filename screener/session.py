@@ -24,13 +24,15 @@ import pandas as pd
 
 from screener.active import ActiveLearner, step
 from screener.conflicts import STAGE_NAMES
+from screener.errors import ConfigError
 from screener.explain import TermExplainer
 from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, headline, pending_sample, stopping_advice
+from screener.project.create import project_criteria
 from screener.project.reviewers import exclusion_reasons
 from screener.project.store import UNDONE, ProjectBusy, Store
-from screener.project.votes import ReviewerLedger, project_labels
+from screener.project.votes import MAX_NOTE, ReviewerLedger, project_labels
 from screener.stopping import RECOMMENDED
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
@@ -75,6 +77,7 @@ class View:
     acknowledged: list[str] = field(default_factory=list)  # decisions committed by the last key
     notice: str = ""  # said once: a stopping rule asks for random records, and why
     who: str = ""  # who is screening, at which stage, in which mode
+    highlight_exclude: Pattern | None = None  # the criteria's exclusion terms
 
 
 def queue_of(labels: np.ndarray, open_: np.ndarray | None) -> np.ndarray:
@@ -182,6 +185,7 @@ class Session:
         self.row_of = {int(i): r for r, i in enumerate(pool.ids)}
         self.reasons = exclusion_reasons(store)
         self.highlight = pool.criteria.highlight_pattern()
+        self.highlight_exclude = pool.criteria.exclude_pattern()
         seed = int(store.get_meta("seed", "0"))
         if self.team_mode:  # a fresh fit on this reviewer's view (a saved model saw every vote)
             learner = fit_learner(pool, self.train, seed=seed, n_ledger=self.ledger.n_rows())
@@ -366,6 +370,95 @@ class Session:
         else:
             self.message = f"choose a reason 1-{len(self.reasons)} (Esc to cancel)"
 
+    # -- the same decisions as whole requests (the browser sends a label with its reason and note) ------
+    def _check_request(self, label: str, reason: str | None, note: str | None) -> tuple[str | None, str | None]:
+        if label not in DECISION_KEYS.values():
+            raise ConfigError(f"decision {label!r}: use one of {', '.join(DECISION_KEYS.values())}")
+        reason = (reason or "").strip() or None
+        if reason is not None and reason not in self.reasons:
+            listed = "; ".join(self.reasons) or "none yet"
+            raise ConfigError(f"reason {reason[:80]!r} is not in this project's list ({listed}); nothing was saved")
+        if reason is not None and label != "exclude":
+            raise ConfigError(f"a reason goes with an exclusion, not with {label}; nothing was saved")
+        note = (note or "").strip() or None
+        if note is not None and len(note) > MAX_NOTE:
+            raise ConfigError(f"a note is at most {MAX_NOTE:,} characters (this one has {len(note):,}); "
+                              "nothing was saved")
+        return reason, note
+
+    def decide(self, label: str, *, reason: str | None = None, note: str | None = None) -> bool:
+        """Decide the shown record with its reason and note (what n, r and a decision key do), checked first.
+
+        Returns whether the decision was committed (then the next record is shown); a refusal
+        leaves ``message`` saying why. Raises ``ConfigError`` for an unknown label or reason or
+        a note over ``MAX_NOTE`` characters: nothing is saved then.
+        """
+        reason, note = self._check_request(label, reason, note)
+        self.message, self.acknowledged, self.notice, self.mode = "", [], "", "decide"
+        if self.current is None:
+            self.message = "nothing left to screen"
+            return False
+        self.pending_reason, self.pending_note = reason, note
+        self._decide(label)
+        return bool(self.acknowledged)
+
+    def own_decision(self, record_id: int) -> dict | None:
+        """This reviewer's live vote on a record at this stage (None when they have none)."""
+        row = self.store.latest_vote(int(record_id), self.reviewer, self.stage)
+        return None if row is None or row["label"] == UNDONE else row
+
+    def revise(self, record_id: int, label: str, *, reason: str | None = None, note: str | None = None) -> bool:
+        """Change one of this reviewer's earlier decisions: a new ledger row (u undoes it, as any decision).
+
+        The shown record stays; ``ConfigError`` (nothing saved) for a record without a vote of theirs.
+        """
+        reason, note = self._check_request(label, reason, note)
+        self.message, self.acknowledged, self.notice = "", [], ""
+        record_id = int(record_id)
+        row = self.row_of.get(record_id)
+        previous = self.own_decision(record_id) if row is not None else None
+        if previous is None:
+            raise ConfigError(f"record {record_id} has no decision of yours at this stage to change; nothing was saved")
+        if self.stage == "ft" and label == "exclude" and reason is None:
+            self.message = "a full-text exclusion needs a reason: choose one, then exclude"
+            return False
+        ledger_previous = self.ledger.previous(record_id)
+        try:
+            ledger_id = self.ledger.vote(record_id, label, reasons=(reason,) if reason else (), note=note,
+                                         model_version=self.version, score=float(self.scores[row]),
+                                         shown_for="ranked", wait=SAVE_WAIT_S)
+        except ProjectBusy:
+            self.message = f"NOT SAVED: changing record {record_id}; another process is writing to the project"
+            return False
+        self.history.append((ledger_id, row, self.labels[row],
+                             ledger_previous["reason"] if ledger_previous else None, self.train[row]))
+        self.labels[row] = label
+        if self.train is not self.labels and label in ("include", "exclude"):
+            self.train[row] = label
+        was = previous["label"] + (f" ({previous['reason']})" if previous.get("reason") else "")
+        self.acknowledged = [f"saved #{ledger_id}: record {record_id} changed from {was} to {label}"]
+        self.message = self.acknowledged[0]
+        self.trainer.request(self.train.copy(), self.ledger.n_rows(), self._open_copy())
+        self._refresh_advice()
+        return True
+
+    def withdraw(self, record_id: int) -> None:
+        """A record left this reviewer's queue other than by their vote (its full text was marked not
+        retrieved): it is not served again in this sitting, and if it is the shown one the next comes."""
+        row = self.row_of.get(int(record_id))
+        if row is None:
+            return
+        if self.open is not None:
+            self.open[row] = False
+        if self.current == row:
+            self._advance()
+
+    def refresh_criteria(self) -> None:
+        """Read the project's criteria again (edited meanwhile): highlighting and the reasons list."""
+        criteria = project_criteria(self.store)
+        self.reasons = exclusion_reasons(self.store)
+        self.highlight, self.highlight_exclude = criteria.highlight_pattern(), criteria.exclude_pattern()
+
     def _decide(self, label: str, *, wait: float | None = None) -> None:
         """Save the decision (waiting up to ``SAVE_WAIT_S`` for another writer), or show it as not saved."""
         row = self.current
@@ -445,31 +538,48 @@ class Session:
     def record(self) -> dict | None:
         if self.current is None:
             return None
-        rec = self.pool.records.iloc[self.current]
+        return self._record(self.current, self.shown_score, self.shown_coef)
+
+    def record_at(self, record_id: int) -> dict | None:
+        """Any record of the pool as ``record()`` gives the shown one, scored and explained by the current
+        model (the browser's list view shows one's earlier decisions this way); None if not in the pool."""
+        row = self.row_of.get(int(record_id))
+        if row is None:
+            return None
+        return self._record(row, float(self.scores[row]), self.model_coef)
+
+    def _record(self, row: int, score: float, coef) -> dict:
+        rec = self.pool.records.iloc[row]
         return {"record_id": int(rec["id"]), "title": rec["title"], "abstract": rec["abstract"],
                 "year": None if pd.isna(rec["year"]) else int(rec["year"]),
                 "journal": rec["journal"], "authors": rec["authors"], "keywords": rec["keywords"],
-                "source": rec["source"], "score": self.shown_score,
+                "source": rec["source"], "score": score,
                 "random_check": self.advice is not None and int(rec["id"]) in self.advice.sample_pending,
-                **self.why()}
+                **self._why(row, coef)}
 
     def why(self) -> dict:
         """The terms that raised the shown record's score (``why_up``) and, after 'w', lowered it (``why_down``)."""
+        if self.current is None:
+            return {"why_up": [], "why_down": []}
+        return self._why(self.current, self.shown_coef)
+
+    def _why(self, row: int, coef) -> dict:
         features = self.pool.features
-        if self.current is None or features is None or self.shown_coef is None:
+        if features is None or coef is None:
             return {"why_up": [], "why_down": []}
         if self._explainer is None:
             self._explainer = TermExplainer(n_terms=WHY_TERMS).fit(features.vectorizer_.vocabulary_)
-        x = self.pool.X[self.current]
-        return {"why_up": self._explainer.explain(x, self.shown_coef, direction="up"),
-                "why_down": self._explainer.explain(x, self.shown_coef, direction="down") if self.why_down else []}
+        x = self.pool.X[row]
+        return {"why_up": self._explainer.explain(x, coef, direction="up"),
+                "why_down": self._explainer.explain(x, coef, direction="down") if self.why_down else []}
 
     def view(self) -> View:
         return View(record=self.record(), progress=self.progress(), mode=self.mode,
                     reasons=self.reasons, pending_reason=self.pending_reason,
                     pending_note=self.pending_note, note_buffer=self.note_buffer,
                     message=self.message, highlight=self.highlight, done=self.done,
-                    acknowledged=list(self.acknowledged), notice=self.notice, who=self.who())
+                    acknowledged=list(self.acknowledged), notice=self.notice, who=self.who(),
+                    highlight_exclude=self.highlight_exclude)
 
     def who(self) -> str:
         mode = self.ledger.mode + (" blind" if self.ledger.blind else "")

@@ -24,6 +24,8 @@ def _highlighted(text: str, view: View, style: str = "") -> Text:
     out = Text(text or "", style=style)
     if view.highlight is not None:
         out.highlight_regex(view.highlight, style="bold yellow")
+    if view.highlight_exclude is not None:  # the criteria's exclusion terms
+        out.highlight_regex(view.highlight_exclude, style="bold red")
     return out
 
 

@@ -1,7 +1,8 @@
 """Creating a project folder, and the criteria it carries.
 
 ``init_project`` stores the criteria file's text in the project (so it travels with the
-folder); ``project_criteria`` reads it back. Nothing here prints.
+folder); ``project_criteria`` reads it back; ``set_project_criteria`` replaces it (checked
+first; the text it replaces is kept). Nothing here prints.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 from screener.criteria import Criteria, criteria_from_dict, load_criteria
-from screener.errors import ProjectError
+from screener.errors import ConfigError, ProjectError
 from screener.project.store import Store, now
 
 
@@ -27,6 +28,9 @@ def init_project(folder: str | Path, criteria_path: str | Path, *, seed: int = 0
     return Path(folder)
 
 
+MAX_CRITERIA_CHARS = 100_000
+
+
 def project_criteria(store: Store) -> Criteria:
     name = store.get_meta("criteria_name", "criteria.txt")
     text = store.get_meta("criteria_text", "")
@@ -36,3 +40,43 @@ def project_criteria(store: Store) -> Criteria:
         except tomllib.TOMLDecodeError as exc:
             raise ProjectError(f"{store.folder}: stored criteria are not valid TOML ({exc})") from None
     return Criteria(include=text.strip(), source=name)
+
+
+def parse_criteria_text(text: str, name: str) -> Criteria:
+    """Criteria from the text of a file called ``name`` (TOML when it ends in .toml), or one ConfigError line."""
+    if name.lower().endswith(".toml"):
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{name}: not valid TOML ({exc}); nothing was saved") from None
+        return criteria_from_dict(doc, source=name)
+    if not text.strip():
+        raise ConfigError(f"{name}: the criteria are empty; write the inclusion criteria as prose")
+    return Criteria(include=text.strip(), source=name)
+
+
+def set_project_criteria(store: Store, text: str, *, by: str) -> Criteria:
+    """Replace the project's criteria text (same format as before), checked before anything is written.
+
+    Refused: text that does not parse, more than ``MAX_CRITERIA_CHARS`` characters, and dropping
+    an exclusion reason that a decision in the ledger uses (it stays in the list; rename it by
+    adding the new one). The replaced text is kept in ``criteria_previous``. Highlighting and the
+    reasons list follow at once; the cold-start pseudo-document follows when the pool is next loaded.
+    """
+    from screener.project.reviewers import check_reviewer
+
+    who = check_reviewer(store, by)
+    if not isinstance(text, str) or len(text) > MAX_CRITERIA_CHARS:
+        raise ConfigError(f"the criteria are at most {MAX_CRITERIA_CHARS:,} characters; nothing was saved")
+    text = text.replace("\r\n", "\n")
+    name = store.get_meta("criteria_name", "criteria.txt")
+    criteria = parse_criteria_text(text, name)
+    kept = set(criteria.reasons) | set(store.custom_reasons())
+    dropped = sorted(store.reasons_in_use() - kept)
+    if dropped:
+        raise ConfigError(f"the reason(s) {'; '.join(repr(r) for r in dropped)} are used by decisions in the "
+                          "ledger: keep them in 'reasons'; nothing was saved")
+    old = store.get_meta("criteria_text", "")
+    if text != old:
+        store.set_metas({"criteria_previous": old, "criteria_text": text, "criteria_edited": f"{now()} by {who}"})
+    return criteria

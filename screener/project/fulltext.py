@@ -35,26 +35,33 @@ def _check_in_stage(store: Store, record_id: int) -> int:
     return rid
 
 
-def check_pdf(path: str | Path) -> Path:
-    """A readable regular file that starts like a PDF and is not too large (else one DataError line)."""
+def check_pdf(path: str | Path, *, max_bytes: int = MAX_PDF_BYTES, name: str | None = None) -> Path:
+    """A readable regular file that starts like a PDF and is not too large (else one DataError line
+    naming the file, or ``name``: what the reviewer called it)."""
     path = Path(path)
+    name = name or path.name
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     size = path.stat().st_size
-    if size > MAX_PDF_BYTES:
-        raise DataError(f"{path.name}: {size / 1e6:.0f} MB is more than the {MAX_PDF_BYTES / 1e6:.0f} MB allowed")
+    if size > max_bytes:
+        raise DataError(f"{name}: {size / 1e6:.0f} MB is more than the {max_bytes / 1e6:.0f} MB allowed")
     with path.open("rb") as fh:
         head = fh.read(1024)
     if PDF_MAGIC not in head:  # readers accept the header anywhere in the first 1024 bytes
-        raise DataError(f"{path.name}: not a PDF (it does not start with %PDF-); attach the report as a PDF")
+        raise DataError(f"{name}: not a PDF (it does not start with %PDF-); attach the report as a PDF")
     return path
 
 
-def attach_report(store: Store, record_id: int, pdf: str | Path, *, reviewer: str | None) -> Path:
-    """Copy a PDF into the project as the record's full text; returns the copy's path."""
+def attach_report(store: Store, record_id: int, pdf: str | Path, *, reviewer: str | None,
+                  name: str | None = None, max_bytes: int = MAX_PDF_BYTES) -> Path:
+    """Copy a PDF into the project as the record's full text; returns the copy's path.
+
+    The copy's name is made here (``record-ID-HASH.pdf``); ``name`` (what the reviewer called the
+    file, e.g. an upload's file name) is kept as the report's note, never used as a path.
+    """
     who = check_reviewer(store, reviewer)
     rid = _check_in_stage(store, record_id)
-    src = check_pdf(pdf)
+    src = check_pdf(pdf, max_bytes=max_bytes, name=name)
     folder = store.folder / FULLTEXT_DIR
     folder.mkdir(exist_ok=True)
     h = hashlib.sha256()
@@ -70,7 +77,7 @@ def attach_report(store: Store, record_id: int, pdf: str | Path, *, reviewer: st
         Path(tmp).unlink(missing_ok=True)
         raise
     store.add_report(rid, "attached", reviewer=who, path=dest.relative_to(store.folder).as_posix(),
-                     sha256=h.hexdigest(), note=src.name)
+                     sha256=h.hexdigest(), note=name or src.name)
     return dest
 
 

@@ -317,6 +317,11 @@ class Store:
             if not durable:
                 self.con.execute("PRAGMA synchronous=FULL")
 
+    def set_metas(self, values: dict[str, str]) -> None:
+        """Set several meta values in one transaction (all or none)."""
+        with self.transaction():
+            self.con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
     # -- records ------------------------------------------------------------------------------
     def records(self, *, kept_only: bool = True, raw: bool = False) -> pd.DataFrame:
         """Records in id order (``id`` is the project's record id); kept records only by default."""
@@ -538,6 +543,13 @@ class Store:
 
     def custom_reasons(self) -> list[str]:
         return [r for (r,) in self.con.execute("SELECT reason FROM reasons ORDER BY added_at, reason")]
+
+    def reasons_in_use(self) -> set[str]:
+        """Every exclusion reason some ledger row names (the ``reason`` column and the ``reasons`` lists)."""
+        used = {r for (r,) in self.con.execute("SELECT DISTINCT reason FROM decisions WHERE reason IS NOT NULL")}
+        for (many,) in self.con.execute("SELECT DISTINCT reasons FROM decisions WHERE reasons IS NOT NULL"):
+            used.update(json.loads(many))
+        return used
 
     def add_report(self, record_id: int, status: str, *, reviewer: str, path: str | None = None,
                    sha256: str | None = None, note: str | None = None) -> int:

@@ -32,6 +32,8 @@ from screener.errors import ConfigError
 from screener.project.reviewers import check_reasons, check_reviewer, stage_mode, team
 from screener.project.store import LABELS, UNDONE, Store
 
+MAX_NOTE = 10_000  # characters in one decision's note
+
 
 def stage_outcomes(store: Store, stage: str, ids: np.ndarray | None = None) -> pd.DataFrame:
     """Every kept record's outcome at ``stage`` (``screener.conflicts.record_outcomes`` columns)."""
@@ -181,6 +183,8 @@ def cast_vote(store: Store, record_id: int, label: str, *, reviewer: str | None,
     who = reviewer if _checked else check_reviewer(store, reviewer)
     if label not in (*LABELS, UNDONE):
         raise ConfigError(f"label {label!r}: use one of {', '.join(LABELS)}")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise ConfigError(f"a note is at most {MAX_NOTE:,} characters; nothing was saved")
     reasons = tuple(r for r in reasons if r)
     if reasons:
         check_reasons(store, reasons)
