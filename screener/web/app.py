@@ -1,11 +1,12 @@
-"""The Starlette application: log-in, the screening page, and the guards around every route.
+"""The Starlette application: log-in, the guards around every route, and the pages' routes.
 
 Guards, in the order they apply: a signed session cookie (HttpOnly, SameSite=Lax) naming
 a live log-in of a reviewer of this project (otherwise GET → 303 to /login, POST → 401);
 the project in the URL (otherwise 404); a CSRF token in every state-changing form
 (otherwise 403). Nothing is written before all of them pass. Pages are Jinja2 templates
 with autoescaping on: record text is always text. A Content-Security-Policy allows only
-this server's own script and style files (no inline script).
+this server's own script and style files (no inline script). The screening pages' routes
+are in ``screening.py`` and ``fulltext.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import time
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -28,11 +28,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from screener.errors import ScreenerError
 from screener.project.reviewers import team
 from screener.project.store import Store
-from screener.session import DECISION_KEYS
 from screener.web.accounts import MAX_PASSWORD, LoginLimiter, project_secret, verify_password
+from screener.web.fulltext import FullTexts
+from screener.web.screening import Screening
 from screener.web.sittings import Sittings
 from screener.web.team import team_routes
 
@@ -46,7 +46,6 @@ HEADERS = {
     "x-frame-options": "DENY",
     "cache-control": "no-store",
 }
-LABEL_OF_KEY = {k.upper(): v for k, v in DECISION_KEYS.items()}
 
 
 class SecurityHeaders:
@@ -69,19 +68,6 @@ class SecurityHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
-def highlight(text: str, pattern) -> Markup:
-    """Escaped ``text`` with the criteria's terms in ``<mark>`` (escaping happens piece by piece)."""
-    text = "" if text is None else str(text)
-    if pattern is None:
-        return escape(text)
-    out, last = [], 0
-    for m in pattern.finditer(text):
-        out += [escape(text[last:m.start()]), Markup("<mark>"), escape(m.group(0)), Markup("</mark>")]
-        last = m.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
 class ServeApp:
     """The routes over one project folder (``create_app`` builds the Starlette app around it)."""
 
@@ -97,7 +83,6 @@ class ServeApp:
         self.logins: dict[str, tuple[str, float]] = {}  # live log-in id → (reviewer, when); log-out ends it
         self.env = Environment(loader=PackageLoader("screener.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
-        self.env.filters["highlight"] = highlight
 
     # -- helpers --------------------------------------------------------------------------------
     def render(self, request: Request, name: str, status: int = 200, *, user: str | None = None,
@@ -195,48 +180,6 @@ class ServeApp:
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
-    def _screen(self, request: Request, user: str, status: int = 200, message: str = "") -> Response:
-        with self.sittings.sitting(user) as session:
-            view = session.view()
-        return self.render(request, "screen.html", status=status, user=user, view=view,
-                           message=message or view.message, keys=LABEL_OF_KEY)
-
-    async def screen(self, request: Request) -> Response:
-        user, _ = await self.guard(request, post=False)
-        if isinstance(user, Response):
-            return user
-        return await run_in_threadpool(self._screen, request, user)
-
-    async def decide(self, request: Request) -> Response:
-        user, form = await self.guard(request, post=True)
-        if isinstance(user, Response):
-            return user
-        key, shown_id = str(form.get("key", "")).upper(), str(form.get("record_id", ""))
-        return await run_in_threadpool(self._decide, request, user, key, shown_id)
-
-    def _decide(self, request: Request, user: str, key: str, shown_id: str) -> Response:
-        """Apply one key through the reviewer's session (the vote is committed before this returns)."""
-        if key not in (*LABEL_OF_KEY, "U"):
-            return self._screen(request, user, 400, f"unknown key {key[:20]!r}: use I, E, M or U")
-        with self.sittings.sitting(user) as session:
-            if key == "U":
-                session.handle_key("u")
-            else:
-                shown = session.record()
-                if shown is None or str(shown["record_id"]) != shown_id:
-                    return self._screen_locked(request, user, session, 409,
-                                               "that record is no longer the one to screen (decided in "
-                                               "another tab?): nothing was saved; here is the current one")
-                try:
-                    session.handle_key(key.lower())
-                except ScreenerError as exc:
-                    return self._screen_locked(request, user, session, 400, str(exc))
-        return RedirectResponse(f"/p/{self.slug}/screen", status_code=303)
-
-    def _screen_locked(self, request: Request, user: str, session, status: int, message: str) -> Response:
-        return self.render(request, "screen.html", status=status, user=user, view=session.view(),
-                           message=message, keys=LABEL_OF_KEY)
-
     def _verify(self, name: str, password: str) -> bool:
         with Store.open(self.folder) as store:
             return verify_password(store, name, password)
@@ -249,14 +192,15 @@ def create_app(folder: str | Path, *, host: str = "127.0.0.1", background: bool 
                limiter: LoginLimiter | None = None) -> Starlette:
     """The browser app over the project in ``folder`` (served by uvicorn in ``screener serve``)."""
     web = ServeApp(Path(folder), background=background, limiter=limiter)
+    screening = Screening(web)  # the screening pages at both stages (screening.py, fulltext.py)
     static = Path(__file__).parent / "static"
     routes = [
         Route("/", web.home),
         Route("/login", web.login_page, methods=["GET"]),
         Route("/login", web.login, methods=["POST"]),
         Route("/logout", web.logout, methods=["POST"]),
-        Route("/p/{slug}/screen", web.screen, methods=["GET"]),
-        Route("/p/{slug}/decide", web.decide, methods=["POST"]),
+        *screening.routes(),
+        *FullTexts(web, screening).routes(),
         *team_routes(web),  # conflicts, agreement, reviewers, PRISMA, exports, import (screener.web.team)
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
