@@ -71,7 +71,7 @@ TI  - Second Scopus record
 AB  - Text.
 PY  - 2016
 UR  - https://doi.org/10.1000/XYZ.1
-"""  # the last record has no ER line: it must still be read
+"""  # the last record has no ER line: refused as truncated (below)
 
 MEDLINE = """\
 PMID- 16099701

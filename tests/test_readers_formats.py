@@ -212,3 +212,46 @@ def test_xlsx_imports_into_a_project(tmp_path):
                   "Published Year": ["2019", "2020"]}).to_excel(book, index=False)
     summary = import_files(project, [book])
     assert summary.totals["added"] == 2
+
+
+def test_truncated_bibtex_is_one_line_through_the_cli(tmp_path, caplog):
+    # bibtexparser logs a warning of its own per failed block: the user sees one line, nothing else
+    from conftest import run_cli
+
+    cut = write(tmp_path, "cut.bib", BIBTEX[: BIBTEX.index("booktitle")])
+    with caplog.at_level("WARNING"):
+        code, out, err = run_cli(["read", cut])
+    assert code == 1 and out == "" and not caplog.records
+    assert err.count("\n") == 1 and "cut.bib: line" in err and "end of file" in err
+
+
+def test_not_a_records_file_names_each_column_once(tmp_path):
+    log = write(tmp_path, "rayyan_log.csv", "date,user,action,details\n2023-01-01,anna,added label,RCT\n")
+    with pytest.raises(DataError) as err:
+        read_file(log)
+    message = str(err.value)
+    assert "does not look like a records file" in message and "no title or abstract column" in message
+    assert message.count("date") == 1 and "found columns: date, user, action, details;" in message
+
+
+def test_a_file_of_commas_has_no_column_names(tmp_path):
+    with pytest.raises(DataError, match="commas.csv: has no column names on its first line"):
+        read_file(write(tmp_path, "commas.csv", ",\n" * 10_000))
+
+
+def test_springerlink_volume_and_issue(tmp_path):
+    df = read_file(write(tmp_path, "springer.csv", "Item Title,Publication Title,Journal Volume,Journal Issue,"
+                                                   "Item DOI,Publication Year\nPeer support,Harm Reduct J,17,1,"
+                                                   "10.1186/s1,2020\n"))
+    assert df.iloc[0][["title", "journal", "volume", "issue", "doi"]].tolist() == [
+        "Peer support", "Harm Reduct J", "17", "1", "10.1186/s1"]
+
+
+def test_blank_rows_are_counted_in_the_import_report(tmp_path):
+    from screener.project import import_files, init_project
+
+    criteria = write(tmp_path, "criteria.txt", "peer support")
+    folder = init_project(tmp_path / "review", criteria)
+    text = "title,abstract\nOne,text\n" + ",\n" * 20_000 + "Two,text\n"
+    assert import_files(folder, [write(tmp_path, "s.csv", text)]).totals == {
+        "read": 2, "added": 2, "merged": 0, "skipped": 0, "blank": 20_000}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -27,12 +28,19 @@ def read_bibtex(path: Path) -> RawTable:
 
     enc = _encoding(path)
     text = path.read_text(encoding=enc)
-    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    # bibtexparser logs each failed block as a warning of its own; the one line below says it.
+    logger = logging.getLogger("bibtexparser")
+    level, logger.level = logger.level, logging.ERROR
+    try:
+        library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    finally:
+        logger.setLevel(level)
     if library.failed_blocks:
         block = library.failed_blocks[0]
+        error = getattr(block, "error", None)
+        why = getattr(error, "abort_reason", None) or (_first_line(error) if error else "cut off")
         raise _fail(path, f"line {block.start_line + 1}: a BibTeX entry cannot be parsed "
-                          f"({_first_line(block.error) if hasattr(block, 'error') else 'cut off'}); "
-                          "the file looks truncated or malformed, re-export it")
+                          f"({why.rstrip('.')}); the file looks truncated or malformed, re-export it")
     rows = []
     for entry in library.entries:
         fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}

@@ -63,10 +63,14 @@ def _standardise(read: RawTable, path: Path, source: str) -> ParsedFile:
     found = {canon: next((keys[k] for k in alias_keys if k in keys), None)
              for canon, alias_keys in _ALIAS_KEYS.items()}
     if found["title"] is None and found["abstract"] is None:
-        columns = read.all_columns or list(raw.columns)
-        names = ", ".join(" ".join(str(c).split()) for c in columns[:20]) or "none"
-        raise _fail(path, f"has no title or abstract column; found columns: {names}; "
-                          "rename one to 'title'")
+        columns = list(dict.fromkeys(read.all_columns or list(raw.columns)))  # each header once
+        named = [c for c in columns if str(c).strip() and not re.fullmatch(r"Unnamed: \d+", str(c))]
+        if not named:
+            raise _fail(path, "has no column names on its first line (a blank header); the first line "
+                              "must name the columns, e.g. 'title,abstract', re-export the records")
+        names = ", ".join(" ".join(str(c).split()) for c in named[:20])
+        raise _fail(path, f"has no title or abstract column, so it does not look like a records file; "
+                          f"found columns: {names}; rename the titles' column to 'title'")
     if raw.empty:
         raise _fail(path, "has a header but no records; export the records again")
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
