@@ -105,7 +105,7 @@ def register_model(store: Store, pool: Pool, learner: ActiveLearner, labels: np.
     """Give a fitted model a version in the project (and save it under ``models/``)."""
     settings = _model_settings(pool, learner, n_ledger)
     version = store.add_model(n_include=int((labels == "include").sum()),
-                              n_exclude=int((labels == "exclude").sum()), settings=settings)
+                              n_exclude=int((labels == "exclude").sum()), settings=settings, durable=save)
     if save:
         save_project_model(store, pool, version, learner, settings)
     return version

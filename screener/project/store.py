@@ -305,17 +305,24 @@ class Store:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
-    def set_meta(self, key: str, value: str, *, wait: float | None = None, durable: bool = True) -> None:
-        """Set a meta value; ``durable=False`` skips the fsync (WAL, synchronous=NORMAL) for values
-        whose loss in a power cut costs nothing, such as the record a session was showing."""
+    @contextmanager
+    def _synced(self, durable: bool) -> Iterator[None]:
+        """``durable=False``: the transactions inside skip the fsync (WAL, synchronous=NORMAL). Their
+        rows become durable with the next durable commit (the WAL is one sequence) or are lost in a
+        power cut before it; only for rows whose loss costs nothing."""
         if not durable:
             self.con.execute("PRAGMA synchronous=NORMAL")
         try:
-            with self.transaction(wait=wait):
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            yield
         finally:
             if not durable:
                 self.con.execute("PRAGMA synchronous=FULL")
+
+    def set_meta(self, key: str, value: str, *, wait: float | None = None, durable: bool = True) -> None:
+        """Set a meta value; ``durable=False`` skips the fsync (``_synced``) for values whose loss in
+        a power cut costs nothing, such as the record a session was showing."""
+        with self._synced(durable), self.transaction(wait=wait):
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def set_metas(self, values: dict[str, str]) -> None:
         """Set several meta values in one transaction (all or none)."""
@@ -594,8 +601,10 @@ class Store:
         return draws
 
     # -- models and scores --------------------------------------------------------------------
-    def add_model(self, *, n_include: int, n_exclude: int, settings: dict) -> int:
-        with self.transaction():
+    def add_model(self, *, n_include: int, n_exclude: int, settings: dict, durable: bool = True) -> int:
+        """A model version; ``durable=False`` (``_synced``) for a session's unsaved models, one per
+        decision: a version lost in a power cut is a number the next fit gives again."""
+        with self._synced(durable), self.transaction():
             cur = self.con.execute(
                 "INSERT INTO models (created, n_include, n_exclude, settings) VALUES (?, ?, ?, ?)",
                 (now(), n_include, n_exclude, json.dumps(settings, sort_keys=True, default=str)))
