@@ -14,7 +14,9 @@ continues where the last one stopped.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import threading
 from dataclasses import dataclass, field
 from re import Pattern
@@ -87,6 +89,19 @@ def queue_of(labels: np.ndarray, open_: np.ndarray | None) -> np.ndarray:
     return np.where(open_, -1, 2).astype(np.int8)
 
 
+TRAINER_NICE = 10  # how much lower a trainer thread's CPU priority is than the thread that serves keys
+
+
+def lower_priority(by: int = TRAINER_NICE) -> None:
+    """Lower the calling thread's CPU priority by ``by`` nice steps (on Linux a thread has its own
+    nice value), where the OS allows it: a fit then takes only the CPU the reviewer's keys leave."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+    except (AttributeError, OSError):  # no setpriority (Windows), or not allowed
+        pass
+
+
 class Trainer:
     """Runs ``active.step`` with one learner on the newest labels, in one background thread (or inline).
 
@@ -96,8 +111,10 @@ class Trainer:
     fit and the queue is what a simulation of the same decisions gives.
     """
 
-    def __init__(self, pool: Pool, learner: ActiveLearner, *, background: bool = True):
+    def __init__(self, pool: Pool, learner: ActiveLearner, *, background: bool = True,
+                 gate: threading.Semaphore | None = None):
         self.pool, self.learner, self.background = pool, learner, background
+        self.gate = gate  # shared by the trainers of a server's sessions: at most its count fit at once
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._request: tuple[np.ndarray, int] | None = None
@@ -123,14 +140,19 @@ class Trainer:
                 self._thread.start()
 
     def _loop(self) -> None:
+        lower_priority()  # the reviewer's keys (or requests) come before the next fit
         while True:
             with self._lock:
                 while self._request is None and not self._stopped:
                     self._wake.wait()
                 if self._stopped:
                     return
-                request, self._request, self._busy = self._request, None, True
-            result = self._fit(*request)
+            with self.gate if self.gate is not None else contextlib.nullcontext():
+                with self._lock:  # the newest request, taken once the gate lets this trainer fit
+                    if self._stopped:
+                        return
+                    request, self._request, self._busy = self._request, None, True
+                result = self._fit(*request)
             with self._lock:
                 self._result, self._busy = result, False
 
@@ -165,7 +187,7 @@ class Session:
 
     def __init__(self, store: Store, pool: Pool, *, reviewer: str | None, background: bool = True,
                  retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1,
-                 stage: str = "ta", maybes: bool = False):
+                 stage: str = "ta", maybes: bool = False, fit_gate: threading.Semaphore | None = None):
         if reviewer is not None and not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
         if not isinstance(advise_every, int) or advise_every < 1:
@@ -194,7 +216,7 @@ class Session:
             learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
         first = step(learner, pool.X, training_labels(self.train), candidates=queue_of(self.train, self.open), n=None, fit=False)
         self._use(learner, version, first.scores, first.queue)
-        self.trainer = Trainer(pool, learner, background=background)
+        self.trainer = Trainer(pool, learner, background=background, gate=fit_gate)
         self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason
         self.skipped: set[int] = set()
         self.mode, self.note_buffer, self.message = "decide", "", ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,64 @@ def test_the_record_on_screen_shows_the_terms_that_ranked_it_up_and_on_w_down(st
     assert "ranked up by: " + str(up[0]) in shown and "held back by:" in shown
     s.handle_key("w")
     assert s.view().record["why_down"] == []
+
+
+class _CountingLearner:
+    """Stands in for an ActiveLearner in ``Trainer``: records how many fits run at once."""
+
+    def __init__(self, counter: dict):
+        self.counter = counter
+
+    def fit(self, X, labels, *, pseudo=None):
+        import threading
+        import time
+
+        with self.counter["lock"]:
+            if hasattr(os, "getpriority"):
+                self.counter["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            self.counter["now"] += 1
+            self.counter["max"] = max(self.counter["max"], self.counter["now"])
+        time.sleep(0.02)
+        with self.counter["lock"]:
+            self.counter["now"] -= 1
+            self.counter["fits"] += 1
+        return self
+
+    def scores(self, X):
+        import numpy as np
+
+        return np.zeros(X.shape[0])
+
+    def ranking(self, scores, candidates):
+        import numpy as np
+
+        return np.flatnonzero(candidates == -1)
+
+
+def test_trainers_sharing_a_gate_fit_one_at_a_time_and_each_takes_its_newest_request():
+    import threading
+    from types import SimpleNamespace
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from screener.session import Trainer
+
+    pool = SimpleNamespace(X=sp.csr_matrix(np.eye(6)), pseudo=None)
+    counter = {"lock": threading.Lock(), "now": 0, "max": 0, "fits": 0}
+    gate = threading.BoundedSemaphore(1)
+    trainers = [Trainer(pool, _CountingLearner(counter), gate=gate) for _ in range(4)]
+    labels = np.array([""] * 6, dtype=object)
+    for n_ledger in range(1, 4):
+        for t in trainers:
+            t.request(labels, n_ledger)
+    for t in trainers:
+        t.wait()
+    results = [t.poll() for t in trainers]
+    for t in trainers:
+        t.stop()
+    assert counter["max"] == 1  # never two fits at once
+    assert all(r is not None and r[2] == 3 for r in results)  # each trainer's last fit is its newest request
+    assert counter["fits"] <= 3 * len(trainers)
+    if hasattr(os, "getpriority"):  # the fits ran at a lower CPU priority than the thread that asked
+        assert counter["nice"] == min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 10)
