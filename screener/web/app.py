@@ -38,6 +38,7 @@ from screener.web.team import team_routes
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SESSION_HOURS = 12
+MEMBERS_S = 2.0  # how long the team's names are trusted before the store is read again (each request checks)
 HEADERS = {
     "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -81,6 +82,7 @@ class ServeApp:
         self.client_limiter = LoginLimiter(max_failures=4 * self.limiter.max_failures,
                                            window_s=self.limiter.window_s, clock=self.limiter.clock)
         self.logins: dict[str, tuple[str, float]] = {}  # live log-in id → (reviewer, when); log-out ends it
+        self._members: tuple[float, tuple[str, ...]] | None = None  # (read when, the team's names)
         self.env = Environment(loader=PackageLoader("screener.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
 
@@ -101,9 +103,19 @@ class ServeApp:
         login = self.logins.get(request.session.get("login", ""))
         if login is None or login[1] < time.monotonic() - SESSION_HOURS * 3600:
             return None
-        name = login[0]
-        with Store.open(self.folder) as store:
-            return name if name in team(store).names else None
+        return login[0] if login[0] in self.members() else None
+
+    def members(self) -> tuple[str, ...]:
+        """The project's reviewers, read from the store at most every ``MEMBERS_S`` (not at each request)."""
+        cached = self._members
+        if cached is None or cached[0] < time.monotonic() - MEMBERS_S:
+            with Store.open(self.folder) as store:
+                cached = self._members = (time.monotonic(), team(store).names)
+        return cached[1]
+
+    def forget_members(self) -> None:
+        """The team changed (a reviewer added): the next request reads it again."""
+        self._members = None
 
     async def current_user(self, request: Request) -> str | None:
         return await run_in_threadpool(self.user, request)
@@ -158,6 +170,7 @@ class ServeApp:
             self.client_limiter.failed(client)
             return self.render(request, "login.html", status=401, message="wrong name or password")
         self.limiter.succeeded(name)
+        self.forget_members()  # a reviewer added a moment ago is on the team now
         request.session.clear()  # a new session: new log-in id, new CSRF token
         login = secrets.token_urlsafe(32)
         self.logins = {k: v for k, v in self.logins.items()  # forget expired log-ins

@@ -25,6 +25,9 @@ class Sittings:
         self._lock = threading.Lock()
         self._pool: Pool | None = None
         self._open: dict[tuple[str, str], tuple[Session, threading.Lock]] = {}
+        # One retraining at a time across every reviewer's session: on a small server, fits running
+        # side by side would take the cores the requests need (each reviewer's newest request waits).
+        self.fit_gate = threading.BoundedSemaphore(1)
 
     def pool(self) -> Pool:
         with self._lock:
@@ -39,7 +42,8 @@ class Sittings:
             if (reviewer, stage) not in self._open:
                 store = Store.open(self.folder)
                 try:
-                    session = Session(store, pool, reviewer=reviewer, background=self.background, stage=stage)
+                    session = Session(store, pool, reviewer=reviewer, background=self.background, stage=stage,
+                                      fit_gate=self.fit_gate)
                 except BaseException:
                     store.close()
                     raise

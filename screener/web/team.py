@@ -316,6 +316,7 @@ class TeamPages:
                 return user
             try:
                 request.session["flash"] = await run_in_threadpool(self._change_reviewers, action, form)
+                self.web.forget_members()
             except ScreenerError as exc:
                 return self.page(request, "team_reviewers.html", user, t, status=400,
                                  message=f"not saved: {exc}", **await run_in_threadpool(self._reviewers))
