@@ -22,7 +22,7 @@ One JSON line per run to benchmarks/results/serve.jsonl (versions, commit, load 
 Targets (2 cores): p50 < 30 ms, p95 < 100 ms.
 
     .venv/bin/python benchmarks/bench_serve.py [--records 20000] [--reviewers 10] [--decisions 200]
-        [--think-ms 0] [--runs 3] [--data-dir ../shared/data]
+        [--think-ms 1000] [--runs 3] [--data-dir ../shared/data]
 """
 
 from __future__ import annotations
@@ -211,6 +211,7 @@ def check_ledger(project: Path, results: dict) -> dict:
 
 def run_once(args, folder: Path, table: pd.DataFrame) -> dict:
     names = [f"r{k:02d}" for k in range(args.reviewers)]
+    commit = git_commit()  # the code the server runs (stamped before it starts)
     started = time.perf_counter()
     project = build_project(folder, table, names)
     build_s = time.perf_counter() - started
@@ -276,7 +277,7 @@ def run_once(args, folder: Path, table: pd.DataFrame) -> dict:
         "cpus": os.cpu_count(),
         "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                      "pandas": pd.__version__, "starlette": starlette.__version__,
-                     "uvicorn": uvicorn.__version__, "commit": git_commit()},
+                     "uvicorn": uvicorn.__version__, "commit": commit},
         "when": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
