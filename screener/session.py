@@ -476,7 +476,11 @@ class Session:
             self._advance()
 
     def refresh_criteria(self) -> None:
-        """Read the project's criteria again (edited meanwhile): highlighting and the reasons list."""
+        """Read the project's criteria again if they were edited meanwhile: highlighting and the reasons list."""
+        seen = (self.store.get_meta("criteria_text", ""), tuple(self.store.custom_reasons()))
+        if seen == getattr(self, "_criteria_seen", None):
+            return
+        self._criteria_seen = seen
         criteria = project_criteria(self.store)
         self.reasons = exclusion_reasons(self.store)
         self.highlight, self.highlight_exclude = criteria.highlight_pattern(), criteria.exclude_pattern()

@@ -174,9 +174,13 @@ def test_explanation_progress_curve_prisma_and_criteria_panels(client, project):
     page = screen(client).text
     assert 'id="why"' in page and "Raised by:" in page and 'class="term up"' in page
     assert "stopping (screener, target 0.95)" in page
-    assert re.search(r'<polyline points="0\.0,150\.0 [\d.,]+ [\d.,]+"', page)
-    assert re.search(r'id="prisma-screened">2<', page) and re.search(r'id="prisma-excluded">1<', page)
-    assert re.search(r'id="prisma-identified">12<', page)
+    assert 'data-src="/p/review/progress?stage=ta"' in page
+    live = client.get("/p/review/progress?stage=ta").text
+    assert re.search(r'<polyline points="0\.0,150\.0 [\d.,]+ [\d.,]+"', live)
+    assert re.search(r'id="prisma-screened">2<', live) and re.search(r'id="prisma-excluded">1<', live)
+    assert re.search(r'id="prisma-identified">12<', live)
+    decide(client, "I")  # computed again once the ledger has changed
+    assert re.search(r'id="prisma-screened">3<', client.get("/p/review/progress?stage=ta").text)
     assert 'id="criteria"' in page and "Exclusion reasons" in page and 'id="edit-criteria"' in page
     assert "Lowered by:" not in page
     r = post(client, "/p/review/decide", page, key="W", record_id=shown_record(page), stage="ta")
@@ -249,9 +253,12 @@ def test_blind_mode_hides_prisma_and_draws_only_ones_own_curve(project):
     with client_for(project) as c:
         login(c)
         page = screen(c).text
-        assert 'id="prisma-hidden"' in page and 'id="prisma-screened"' not in page
-        assert "Your own include/exclude decisions" in page and "bob" not in page
-        assert 'id="n-history">0<' in page
+        assert 'id="n-history">0<' in page and "bob" not in page
+        live = c.get("/p/review/progress?stage=ta").text
+        assert 'id="prisma-hidden"' in live and 'id="prisma-screened"' not in live
+        assert "Your own include/exclude decisions" in live and "bob" not in live
+        assert re.search(r'id="curve">.*aria-label="relevant records found \(0\) against records screened \(0\)"',
+                         live, re.S)
 
 
 # -- the full-text stage --------------------------------------------------------------------------
@@ -417,7 +424,8 @@ def test_new_routes_without_a_session_or_csrf_change_nothing(client, project):
     before = full_state(project)
     for path in NEW_POSTS:
         assert client.post(path, data={"csrf": "x", "text": 'include = "x"'}).status_code == 401, path
-    for path in ["/p/review/fulltext", "/p/review/screen?record=1", "/p/review/fulltext/1/pdf"]:
+    for path in ["/p/review/fulltext", "/p/review/screen?record=1", "/p/review/fulltext/1/pdf",
+                 "/p/review/progress?stage=ta"]:
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/login", path
     login(client)
@@ -427,6 +435,8 @@ def test_new_routes_without_a_session_or_csrf_change_nothing(client, project):
         page = screen(client).text
         assert post(client, path, page, text='include = "x"').status_code == 404, path
     assert client.get("/p/other/fulltext").status_code == 404
+    assert client.get("/p/other/progress?stage=ta").status_code == 404
+    assert client.get("/p/review/progress?stage=xx").status_code == 404
     assert full_state(project) == before
 
 
@@ -441,3 +451,10 @@ def test_hostile_title_is_text_on_the_full_text_page(client, project):
     page = client.get("/p/review/fulltext").text
     assert "&lt;script&gt;alert(" in page and "<script>alert" not in page
     assert HOSTILE_TITLE not in page
+
+
+def test_a_saved_message_is_shown_once(client, project):
+    login(client)
+    decide(client, "E")
+    assert "saved #1: exclude record" in screen(client).text
+    assert "saved #1" not in screen(client).text  # not on the next page, or on an earlier decision's

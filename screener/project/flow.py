@@ -39,7 +39,7 @@ def _update_imports(store: Store) -> set[int]:
 
 def flow_counts(store: Store) -> list[FlowCounts]:
     """The PRISMA counts of the first search and (where imported) the update search."""
-    records = store.records(kept_only=False)
+    records = store.record_origins()  # no record text: the page of a live review reads this often
     kept = records[records["duplicate_of"].isna()]
     ids = kept["id"].to_numpy(np.int64)
     ta = stage_outcomes(store, "ta", ids).set_index("record_id")

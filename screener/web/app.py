@@ -41,6 +41,7 @@ SESSION_HOURS = 12
 MEMBERS_S = 2.0  # how long the team's names are trusted before the store is read again (each request checks)
 HEADERS = {
     "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",

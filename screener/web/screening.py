@@ -9,9 +9,16 @@ lowered the score; with ``revise=1`` it changes an earlier decision (``Session.r
 ledger row). ``POST /p/{slug}/criteria`` saves edited criteria through
 ``screener.project.create.set_project_criteria`` (owners only). Every field is checked before
 anything is written; a refusal re-renders the page with the message and what was typed.
+
+``GET /p/{slug}/progress`` is the discovery curve and the PRISMA counts, which read the whole
+ledger and every record's origin: the page fetches them after it is shown, so they never stand
+between a decision and the next record, and they are computed again only when the ledger, the
+full-text reports or the imports have changed.
 """
 
 from __future__ import annotations
+
+import threading
 
 import pandas as pd
 from markupsafe import Markup, escape
@@ -79,6 +86,8 @@ class Screening:
     def __init__(self, web):
         self.web = web
         self._titles: pd.Series | None = None
+        self._cache: dict[str, tuple[tuple, object]] = {}  # project-wide panels, by what they were read from
+        self._cache_lock = threading.Lock()
         web.env.filters["highlight"] = highlight
 
     def routes(self) -> list[Route]:
@@ -87,6 +96,7 @@ class Screening:
             Route("/p/{slug}/fulltext", self.fulltext, methods=["GET"]),
             Route("/p/{slug}/decide", self.decide, methods=["POST"]),
             Route("/p/{slug}/criteria", self.save_criteria, methods=["POST"]),
+            Route("/p/{slug}/progress", self.progress, methods=["GET"]),
         ]
 
     def titles(self, pool) -> pd.Series:
@@ -120,7 +130,7 @@ class Screening:
         if context is None:
             return HTMLResponse(f"no decision of yours on record {record_id} at this stage", status_code=404)
         flash = request.session.pop("flash", "") if status == 200 else ""
-        message = message or flash or context["view"].message
+        message = message or flash  # the session's own message is shown once, by the request that made it
         return self.web.render(request, "screen.html", status=status, user=user, message=message,
                                typed=typed or {}, **context)
 
@@ -143,18 +153,12 @@ class Screening:
         at = len(history) if record_id is None else int(history.index[history["record_id"] == record_id][0])
         lo = max(0, at - LIST_WINDOW // 2)
         listing = [_plain(h) for h in history.iloc[lo:lo + LIST_WINDOW].to_dict("records")]
-        shared = session.ledger.shares_project_state
         t = team(store)
-        blind_somewhere = t.blind and "dual" in t.modes.values()
         criteria = project_criteria(store)
         return {
             "view": view, "record": record, "own": own, "stage": stage, "stage_name": STAGE_NAMES[stage],
             "page": PAGE_OF_STAGE[stage], "keys": LABEL_OF_KEY, "history": listing, "n_history": len(history),
             "history_from": lo, "before": before, "after": after,
-            "curve": curve(*discovery_curve(store, session.reviewer, stage, shared=shared,
-                                            titles=self.titles(session.pool))),
-            "curve_shared": shared,
-            "flows": None if blind_somewhere else flow_counts(store),
             "criteria": criteria, "criteria_text": store.get_meta("criteria_text", ""),
             "criteria_name": store.get_meta("criteria_name", "criteria.txt"),
             "criteria_edited": store.get_meta("criteria_edited", ""),
@@ -163,6 +167,42 @@ class Screening:
             "report": report_state(store, record["record_id"]) if stage == "ft" and record else None,
             "why_down": session.why_down,
         }
+
+    # -- the curve and PRISMA counts, fetched by the page -------------------------------------------
+    async def progress(self, request: Request) -> Response:
+        user, _ = await self.web.guard(request, post=False)
+        if isinstance(user, Response):
+            return user
+        stage = request.query_params.get("stage", "ta")
+        if stage not in PAGE_OF_STAGE:
+            return HTMLResponse("no such stage", status_code=404)
+        return await run_in_threadpool(self._progress, request, user, stage)
+
+    def _progress(self, request: Request, user: str, stage: str) -> Response:
+        with self.web.sittings.sitting(user, stage) as session:
+            store = session.store
+            shared = session.ledger.shares_project_state
+            t = team(store)
+            key = (store.n_decisions(), len(store.reports()), len(store.imports()))
+            if shared:
+                points = self._cached("curve", key, lambda: curve(*discovery_curve(store, None, stage, shared=True)))
+            else:
+                points = curve(*discovery_curve(store, session.reviewer, stage, shared=False,
+                                                titles=self.titles(session.pool)))
+            blind = t.blind and "dual" in t.modes.values()
+            flows = None if blind else self._cached("flows", key, lambda: flow_counts(store))
+        return self.web.render(request, "screen_progress.html", user=user, curve=points, curve_shared=shared,
+                               flows=flows)
+
+    def _cached(self, name: str, key: tuple, compute):
+        with self._cache_lock:
+            hit = self._cache.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute()
+        with self._cache_lock:
+            self._cache[name] = (key, value)
+        return value
 
     # -- decisions ------------------------------------------------------------------------------
     async def decide(self, request: Request) -> Response:
@@ -198,6 +238,7 @@ class Screening:
         with self.web.sittings.sitting(user, stage) as session:
             if key in ("U", "W"):
                 session.handle_key(key.lower())
+                request.session["flash"] = session.message
                 return RedirectResponse(url if key == "W" else url.partition("?")[0], status_code=303)
             label = LABEL_OF_KEY[key]
             try:
@@ -215,6 +256,7 @@ class Screening:
                 message = session.message
         if not saved:
             return refuse(400, message)
+        request.session["flash"] = message
         return RedirectResponse(url, status_code=303)
 
     def _locked_refusal(self, request, user, stage, session, typed) -> Response:

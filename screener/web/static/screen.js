@@ -65,5 +65,15 @@
       event.preventDefault();
     }
   });
+  // The curve and PRISMA counts come after the page is shown (they read the whole ledger).
+  var live = document.getElementById("live");
+  if (live && live.dataset.src && window.fetch) {
+    window.fetch(live.dataset.src, {credentials: "same-origin"}).then(function (response) {
+      return response.ok ? response.text() : Promise.reject(new Error(String(response.status)));
+    }).then(function (html) {
+      live.innerHTML = html;  // the server's own escaped template
+      live.dataset.loaded = "yes";
+    }).catch(function () { live.dataset.loaded = "failed"; });
+  }
   document.body.dataset.keys = "ready";  // tests wait for this before pressing keys
 }());
