@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 import screener.cli.project  # noqa: F401  (registers the commands)
-from conftest import run_cli
+from conftest import CRITERIA, make_review, run_cli
 from screener.errors import ConfigError
-from screener.project import import_files, init_project
 from screener.project.advice import (
     DEFAULT_RULES,
     draw_sample,
@@ -23,19 +22,12 @@ from screener.project.advice import (
 )
 from screener.project.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
-
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tpl") / "review"
     crit = tmp_path_factory.mktemp("crit") / "c.toml"
-    text = (ROOT / "data" / "peer_support.criteria.toml").read_text()
-    crit.write_text(text.replace("target_recall = 0.95", "target_recall = 0.9"))
-    init_project(folder, crit, seed=3)
-    import_files(folder, [DEMO / "update_search.ris"])  # 181 kept records
-    return folder
+    crit.write_text(CRITERIA.read_text().replace("target_recall = 0.95", "target_recall = 0.9"))
+    return make_review(tmp_path_factory.mktemp("tpl") / "review", criteria=crit, seed=3)  # 181 kept records
 
 
 def _ledger(store: Store, n_include: int, n_exclude: int) -> list[int]:

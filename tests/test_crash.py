@@ -6,35 +6,18 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from screener.project import import_files, init_project, load_pool
+from conftest import ROOT
+from screener.project import load_pool
 from screener.project.store import Store
 from screener.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
 RUNNER = "import screener.cli.project; from screener.cli import main; main()"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("crash") / "review"
-    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
-    import_files(folder, [DEMO / "update_search.ris"])
-    return folder
-
-
-@pytest.fixture
-def review(template, tmp_path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "review"))
 
 
 def _read_until(fd: int, needle: str, count: int, timeout: float = 60.0) -> str:

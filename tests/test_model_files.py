@@ -12,13 +12,11 @@ import numpy as np
 import pytest
 
 import screener.cli.project  # noqa: F401  (registers the commands)
-from conftest import run_cli
+from conftest import make_review, run_cli
 from screener.errors import ProjectError
-from screener.project import import_files, init_project, project_status, rank_project
+from screener.project import project_status, rank_project
 from screener.project.model_files import CHECKED_LIBRARIES, _sha256, load_model, save_model, sidecar_path
 from screener.project.store import Store
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Planted:
@@ -31,16 +29,9 @@ class _Planted:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("models") / "review"
-    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
-    import_files(folder, [ROOT / "data" / "demo" / "update_search.ris"])
+    folder = make_review(tmp_path_factory.mktemp("models") / "review")
     rank_project(folder)
     return folder
-
-
-@pytest.fixture
-def review(template, tmp_path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "review"))
 
 
 def _saved(review: Path) -> tuple[Path, str]:

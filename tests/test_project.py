@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import DEMO, make_review
 from screener.errors import DataError, ProjectError
 from screener.project import import_files, init_project, load_pool, rank_project
 from screener.project.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
-CRITERIA = ROOT / "data" / "peer_support.criteria.toml"
-
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tpl") / "review"
-    init_project(folder, CRITERIA)
-    import_files(folder, [DEMO / "ebscohost.ris", DEMO / "pubmed.nbib"])
-    return folder
+    return make_review(tmp_path_factory.mktemp("tpl") / "review", ("ebscohost.ris", "pubmed.nbib"))
 
 
 @pytest.fixture
-def project(template, tmp_path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "review"))
+def project(review) -> Path:
+    return review
 
 
 def _count(folder: Path) -> tuple[int, int]:

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from screener.project import import_files, init_project, load_pool
+from screener.project import load_pool
 from screener.project.store import Store
 from screener.session import Session
 from screener.tui import render
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tpl") / "review"
-    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
-    import_files(folder, [DEMO / "update_search.ris"])  # 165 records: small and fast
-    return folder
 
 
 def _session(store: Store, reviewer: str = "ann", background: bool = False) -> Session:

@@ -8,23 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import DEMO, make_review
 from screener.labels import UNLABELLED
-from screener.project import import_files, init_project, load_pool, project_learner
+from screener.project import load_pool, project_learner
 from screener.project.store import Store
 from screener.session import Session
 from screener.simulate import replay
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
 N_STEPS = 40
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tpl") / "review"
-    init_project(folder, ROOT / "data" / "peer_support.criteria.toml", seed=5)
-    import_files(folder, [DEMO / "update_search.ris"])
-    return folder
+    return make_review(tmp_path_factory.mktemp("tpl") / "review", seed=5)
 
 
 def _oracle(store: Store, pool) -> np.ndarray:

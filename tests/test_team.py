@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from screener.errors import ConfigError, DataError
-from screener.project import import_files, init_project, load_pool
+from screener.project import import_files, load_pool
 from screener.project.consensus import conflicts, resolve, stage_agreement
 from screener.project.flow import flow_counts
 from screener.project.fulltext import attach_report, mark_not_retrieved, report_file
@@ -26,17 +24,6 @@ from screener.project.votes import (
     stage_outcomes,
 )
 from screener.session import Session
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("team") / "review"
-    init_project(folder, ROOT / "data" / "peer_support.criteria.toml")
-    import_files(folder, [DEMO / "update_search.ris"])
-    return folder
 
 
 @pytest.fixture
