@@ -35,7 +35,6 @@ from screener.project.create import project_criteria
 from screener.project.reviewers import exclusion_reasons
 from screener.project.store import UNDONE, ProjectBusy, Store
 from screener.project.votes import MAX_NOTE, ReviewerLedger, project_labels
-from screener.stopping import RECOMMENDED
 
 DECISION_KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "i include · e exclude · m maybe · s skip · u undo · n note · r reason · w why (terms down too) · q quit"
@@ -186,13 +185,15 @@ class Session:
     """One reviewer's sitting on a project (``store`` stays owned by the caller)."""
 
     def __init__(self, store: Store, pool: Pool, *, reviewer: str | None, background: bool = True,
-                 retrain: bool = False, stopping_rule: str = RECOMMENDED, advise_every: int = 1,
+                 retrain: bool = False, stopping_rule: str | None = None, advise_every: int = 1,
                  stage: str = "ta", maybes: bool = False, fit_gate: threading.Semaphore | None = None):
         if reviewer is not None and not reviewer.strip():
             raise ValueError("reviewer must be a non-empty name")
         if not isinstance(advise_every, int) or advise_every < 1:
             raise ValueError(f"advise_every must be an integer >= 1, got {advise_every!r}")
-        self.stopping_rule, self.advise_every = stopping_rule, advise_every
+        # the rule whose advice is shown: the project's (its settings) unless the caller names one
+        self.stopping_rule = pool.settings.stopping_rule if stopping_rule is None else stopping_rule
+        self.advise_every = advise_every
         self.advice: Advice | None = None
         self.notice = ""
         self._since_advice = 0

@@ -1,4 +1,4 @@
-"""Review-project commands: init, import, screen, rank, status, export (thin over the library)."""
+"""Review-project commands: init, import, screen, rank, status, settings, export (thin over the library)."""
 
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ def screen_cmd(
     keys_from_stdin: Annotated[bool, typer.Option(
         "--keys-from-stdin", help="Read keys from stdin and print plain lines (scripts, pipes).")] = False,
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
-    stopping_rule: Annotated[str, typer.Option(
+    stopping_rule: Annotated[str | None, typer.Option(
         "--stopping-rule", help="The rule whose advice the session shows and whose random checks it serves "
-        "(e.g. 'biased_urn:check_share=0.02' or 'target'; default: the recommended rule).")] = "screener",
+        "(e.g. 'biased_urn:check_share=0.02' or 'target'; default: the project's, see 'screener settings').")] = None,
     stage: Annotated[str, typer.Option("--stage", help="ta (titles and abstracts) or ft (full texts).")] = "ta",
     maybes: Annotated[bool, typer.Option("--maybes", help="Go through your own 'maybe' decisions again.")] = False,
 ) -> None:
@@ -74,7 +74,8 @@ def screen_cmd(
     from screener.stopping import make_rule
     from screener.tui import key_source, run
 
-    make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
+    if stopping_rule is not None:
+        make_rule(stopping_rule)  # a bad spec fails here, before anything is opened
     from screener.conflicts import STAGES
     from screener.errors import ConfigError
     from screener.project.reviewers import check_reviewer, team
@@ -136,8 +137,8 @@ def _advice_table(advice) -> Table:
 @app.command("status")
 def status_cmd(
     review: Annotated[Path, typer.Argument(help="Project folder.")],
-    target: Annotated[float | None, typer.Option(help="Target recall (default: the criteria file's).")] = None,
-    confidence: Annotated[float | None, typer.Option(help="Confidence (default: the criteria file's).")] = None,
+    target: Annotated[float | None, typer.Option(help="Target recall (default: the project's settings).")] = None,
+    confidence: Annotated[float | None, typer.Option(help="Confidence (default: the project's settings).")] = None,
     methods: Annotated[bool, typer.Option("--methods", help="Print a methods-section paragraph on the stopping "
                                           "decision (rule, settings, target, confidence, evidence) instead.")] = False,
     details: Annotated[bool, typer.Option("--details", help="Every rule's verdict and explanation, not only "
@@ -184,6 +185,7 @@ def status_cmd(
                       f"; file {m.path or '-'}: {m.check}"
                       f"{'' if m.up_to_date else '; not up to date with the ledger'}{est}",
                       highlight=False, soft_wrap=True)
+    console.print(f"settings: {s.settings.describe()}", highlight=False, soft_wrap=True)
     console.print(f"stopping: {headline(advice)}", highlight=False, soft_wrap=True)
     if not details:
         console.print("(every rule's verdict: --details; a methods paragraph: --methods)", highlight=False)
@@ -195,6 +197,30 @@ def status_cmd(
     if advice.sample_screened or advice.sample_pending:
         console.print(f"random sample so far: {advice.sample_screened} screened, {len(advice.sample_pending)} "
                       "waiting in the session", highlight=False, soft_wrap=True)
+
+
+@app.command("settings")
+def settings_cmd(
+    review: Annotated[Path, typer.Argument(help="Project folder.")],
+    fit_policy: Annotated[str | None, typer.Option(
+        "--fit-policy", help="How the model is refit as decisions arrive: warm (carry on from the last fit, "
+        "what the benchmarks measure) or fresh (every fit from scratch).")] = None,
+    stopping_rule: Annotated[str | None, typer.Option(
+        "--stopping-rule", help="The rule sessions and 'status' follow (e.g. 'screener', 'target').")] = None,
+    target: Annotated[float | None, typer.Option(help="Target recall of the stopping advice, in (0, 1).")] = None,
+    confidence: Annotated[float | None, typer.Option(help="Confidence of the stopping advice, in (0, 1).")] = None,
+) -> None:
+    """Show the project's settings (fit policy, ranker, stopping rule, target), or change the ones given."""
+    from screener.project.settings import change_settings, project_settings
+    from screener.project.store import Store
+
+    with Store.open(review) as store:
+        if any(v is not None for v in (fit_policy, stopping_rule, target, confidence)):
+            settings = change_settings(store, fit_policy=fit_policy, stopping_rule=stopping_rule,
+                                       target=target, confidence=confidence)
+        else:
+            settings = project_settings(store)
+    console.print(f"settings: {settings.describe()}", highlight=False, soft_wrap=True)
 
 
 @app.command("export")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import ConfigError
-from screener.project.create import project_criteria
 from screener.project.reviewers import stage_mode
+from screener.project.settings import project_settings
 from screener.project.store import UNDONE, Store
 from screener.project.votes import stage_outcomes
 from screener.seeding import stream
@@ -185,14 +185,21 @@ def _why(spec: str, n: int) -> str:
     return _WHY.get(name, "it tests recall on a random sample of {n} unscreened records").format(n=n)
 
 
+def project_rules(store: Store) -> tuple[str, ...]:
+    """``DEFAULT_RULES`` with the project's stopping rule (its settings) first: the verdict a headline gives."""
+    rule = project_settings(store).stopping_rule
+    return (rule, *(r for r in DEFAULT_RULES if r != rule))
+
+
 def stopping_advice(store: Store, *, target: float | None = None, confidence: float | None = None,
-                    rules: Sequence[str] = DEFAULT_RULES, scores: pd.Series | None = None) -> Advice:
-    """Every rule's verdict and sample request for the project; target and confidence default to
-    the criteria file's ``[stopping]`` table."""
+                    rules: Sequence[str] | None = None, scores: pd.Series | None = None) -> Advice:
+    """Every rule's verdict and sample request for the project; target and confidence default to the
+    project's settings (``screener.project.settings``), the rules to ``project_rules``."""
     if target is None or confidence is None:
-        criteria = project_criteria(store)
-        target = criteria.target_recall if target is None else target
-        confidence = criteria.confidence if confidence is None else confidence
+        settings = project_settings(store)
+        target = settings.target if target is None else target
+        confidence = settings.confidence if confidence is None else confidence
+    rules = project_rules(store) if rules is None else rules
     check_target(target, confidence)
     if not 0 < target < 1:
         raise ConfigError(f"target recall must be in (0, 1): a target of {target:g} cannot be certified "
@@ -217,7 +224,7 @@ def stopping_advice(store: Store, *, target: float | None = None, confidence: fl
 
 
 def project_advice(folder: str | Path, *, target: float | None = None, confidence: float | None = None,
-                   rules: Sequence[str] = DEFAULT_RULES) -> Advice:
+                   rules: Sequence[str] | None = None) -> Advice:
     """``stopping_advice`` for a project folder (for ``screener status``)."""
     with Store.open(folder) as store:
         return stopping_advice(store, target=target, confidence=confidence, rules=rules)

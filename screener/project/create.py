@@ -1,28 +1,40 @@
-"""Creating a project folder, and the criteria it carries.
+"""Creating a project folder, and the criteria and settings it carries.
 
 ``init_project`` stores the criteria file's text in the project (so it travels with the
-folder); ``project_criteria`` reads it back; ``set_project_criteria`` replaces it (checked
-first; the text it replaces is kept). Nothing here prints.
+folder) and the project's settings (``screener.settings.ProjectSettings``, read back by
+``screener.project.settings``); ``project_criteria`` reads the criteria back;
+``set_project_criteria`` replaces them (checked first; the text it replaces is kept). Nothing here prints.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from screener.criteria import Criteria, criteria_from_dict, load_criteria
 from screener.errors import ConfigError, ProjectError
 from screener.project.store import Store, now
+from screener.settings import ProjectSettings
+
+SETTINGS_KEY = "settings"  # the meta key of the project's settings (JSON of ``ProjectSettings.as_dict``)
 
 
-def init_project(folder: str | Path, criteria_path: str | Path, *, seed: int = 0) -> Path:
-    """Create a project folder holding the criteria file's text (so it travels with the project)."""
+def init_project(folder: str | Path, criteria_path: str | Path, *, seed: int = 0,
+                 settings: ProjectSettings | None = None) -> Path:
+    """Create a project folder holding the criteria file's text (so it travels with the project) and
+    its settings (default ``ProjectSettings()``; a target and confidence not given are the criteria file's)."""
     criteria_path = Path(criteria_path)
-    load_criteria(criteria_path)  # refuse a broken criteria file before creating anything
+    criteria = load_criteria(criteria_path)  # refuse a broken criteria file before creating anything
+    settings = settings or ProjectSettings()
+    if settings.target is None:
+        settings = replace(settings, target=float(criteria.target_recall), confidence=float(criteria.confidence))
+    settings.check()  # and bad settings
     text = criteria_path.read_bytes().decode("utf-8-sig", errors="replace")
     store = Store.create(folder, {
         "criteria_name": criteria_path.name, "criteria_text": text, "seed": str(int(seed)),
-        "created": now(),
+        "created": now(), SETTINGS_KEY: json.dumps(settings.as_dict(), sort_keys=True),
     })
     store.close()
     return Path(folder)
@@ -78,5 +90,26 @@ def set_project_criteria(store: Store, text: str, *, by: str) -> Criteria:
                           "ledger: keep them in 'reasons'; nothing was saved")
     old = store.get_meta("criteria_text", "")
     if text != old:
-        store.set_metas({"criteria_previous": old, "criteria_text": text, "criteria_edited": f"{now()} by {who}"})
+        metas = {"criteria_previous": old, "criteria_text": text, "criteria_edited": f"{now()} by {who}"}
+        if _stopping_table(store) != (criteria.target_recall, criteria.confidence):  # the project's target follows
+            metas[SETTINGS_KEY] = _settings_json(store, criteria)
+        store.set_metas(metas)
     return criteria
+
+
+def _stopping_table(store: Store) -> tuple[float, float] | None:
+    try:
+        c = project_criteria(store)
+    except ProjectError:
+        return None
+    return c.target_recall, c.confidence
+
+
+def _settings_json(store: Store, criteria: Criteria) -> str:
+    """The stored settings with the target and confidence of ``criteria`` (defaults where none or unreadable)."""
+    try:
+        settings = ProjectSettings.from_dict(json.loads(store.get_meta(SETTINGS_KEY) or "{}"))
+    except (ValueError, TypeError, ConfigError):
+        settings = ProjectSettings()
+    settings = replace(settings, target=float(criteria.target_recall), confidence=float(criteria.confidence))
+    return json.dumps(settings.as_dict(), sort_keys=True)

@@ -2,8 +2,9 @@
 
 The pool is the project's kept records (one per duplicate group); features are
 fit on the whole pool once (``load_pool``) and the classifier is refit as
-decisions arrive (``fit_learner`` rebuilds it from the ledger; a session then warm-starts it
-at each ``active.step``). Nothing here prints.
+decisions arrive (``fit_learner`` rebuilds it from the ledger; a session then refits it at
+each ``active.step`` under the fit policy). Both follow the project's settings
+(``screener.project.settings``), which the pool carries. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -35,10 +36,11 @@ from screener.project.model_files import (
     restore_learner,
     save_model,
 )
+from screener.project.settings import project_settings
 from screener.project.store import Store
 from screener.project.votes import project_labels
 from screener.seeding import stream
-from screener.settings import RankerSettings
+from screener.settings import ProjectSettings
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Pool:
     criteria: Criteria
     signature: str
     features: TextFeatures | None = None  # the fitted vectorizer: its vocabulary names X's columns (saved too)
+    settings: ProjectSettings = field(default_factory=ProjectSettings)  # the project's, when it was loaded
 
     @cached_property
     def feature_arrays(self) -> dict[str, np.ndarray]:
@@ -67,21 +70,24 @@ def load_pool(store: Store) -> Pool:
     if records.empty:
         raise ProjectError(f"{store.folder}: the project has no records yet; add some with 'screener import'")
     criteria = project_criteria(store)
-    features = TextFeatures()
+    settings = project_settings(store)
+    features = settings.ranker.make_features()
     X = features.fit_transform(records)
     pseudo = features.transform([criteria.pseudo_document()]) if criteria.pseudo_document() else None
     ids = records["id"].to_numpy(np.int64)
     signature = hashlib.sha1(ids.tobytes()).hexdigest()[:16]
-    return Pool(records, ids, X, pseudo, criteria, signature, features)
+    return Pool(records, ids, X, pseudo, criteria, signature, features, settings)
 
 
 def learner_settings(learner: ActiveLearner) -> dict:
     return learner.settings()
 
 
-def project_learner(seed: int, n_ledger: int) -> ActiveLearner:
-    """The learner a project rebuilds at this ledger length (its settings, the ``learner`` stream), unfitted."""
-    return RankerSettings().make_learner(random_state=stream("learner", int(seed), int(n_ledger)))
+def project_learner(seed: int, n_ledger: int, settings: ProjectSettings | None = None) -> ActiveLearner:
+    """The learner a project rebuilds at this ledger length (its settings, default ``ProjectSettings()``;
+    the ``learner`` stream), unfitted."""
+    settings = settings or ProjectSettings()
+    return settings.ranker.make_learner(random_state=stream("learner", int(seed), int(n_ledger)))
 
 
 def fit_learner(pool: Pool, labels: np.ndarray, *, seed: int, n_ledger: int) -> ActiveLearner:
@@ -91,12 +97,12 @@ def fit_learner(pool: Pool, labels: np.ndarray, *, seed: int, n_ledger: int) -> 
     rebuilt model depends only on the ledger: the same project state gives the same queue after
     a restart. Within a session it is then warm-started at each step (``session.Trainer``).
     """
-    learner = project_learner(seed, n_ledger)
+    learner = project_learner(seed, n_ledger, pool.settings)
     return learner.fit(pool.X, training_labels(labels), pseudo=pool.pseudo)
 
 
 def _model_settings(pool: Pool, learner: ActiveLearner, n_ledger: int) -> dict:
-    return {"learner": learner_settings(learner), "features": TextFeatures().settings(),
+    return {"learner": learner_settings(learner), "features": pool.settings.ranker.make_features().settings(),
             "pool_signature": pool.signature, "ledger_rows": int(n_ledger)}
 
 
@@ -144,11 +150,11 @@ def current_model(store: Store, pool: Pool, labels: np.ndarray, *, retrain: bool
     seed = int(store.get_meta("seed", "0"))
     latest = store.latest_saved_model()
     if latest is not None and not retrain:
-        learner, meta = load_project_model(store, latest["path"], project_learner(seed, n_ledger))
-        # Reused only if it was fit on this ledger, this pool and today's feature and learner
-        # settings, on the same feature columns (a model from older defaults would score a
-        # differently built matrix).
-        expected = json.loads(json.dumps(_model_settings(pool, ActiveLearner(), n_ledger)))
+        learner, meta = load_project_model(store, latest["path"], project_learner(seed, n_ledger, pool.settings))
+        # Reused only if it was fit on this ledger, this pool and the project's feature and learner
+        # settings, on the same feature columns (a model from older defaults or other settings
+        # would score a differently built matrix).
+        expected = json.loads(json.dumps(_model_settings(pool, pool.settings.ranker.make_learner(), n_ledger)))
         if meta.get("settings") == expected and meta.get("features_sha256") == pool.feature_digest:
             return learner, int(latest["version"])
     learner = fit_learner(pool, labels, seed=seed, n_ledger=n_ledger)

@@ -1,4 +1,4 @@
-"""PRISMA numbers for the screening stage and the model's state, read from a project."""
+"""PRISMA numbers for the screening stage, the model's state and the project's settings, read from a project."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from screener.errors import ScreenerError
 from screener.prisma_diagram import FlowCounts
 from screener.project.flow import flow_counts
 from screener.project.model_files import load_model
+from screener.project.settings import project_settings
 from screener.project.store import Store
 from screener.project.votes import stage_outcomes
+from screener.settings import ProjectSettings
 
 NO_REASON = "(no reason given)"
 
@@ -41,6 +43,7 @@ class Status:
     exclusion_reasons: dict[str, int]
     model: ModelState = field(default_factory=ModelState)
     flows: list[FlowCounts] = field(default_factory=list)  # PRISMA 2020 counts: first search, update
+    settings: ProjectSettings = field(default_factory=ProjectSettings)  # how the project ranks and advises stopping
 
     @property
     def identified_total(self) -> int:
@@ -67,11 +70,13 @@ def project_status(folder: str | Path) -> Status:
         counts = {lab: int((labels == lab).sum()) for lab in ("include", "exclude", "maybe")}
         screened = sum(counts.values())
         model = _model_state(store, kept, current)
+        settings = project_settings(store)
     return Status(
         identified=per_source, duplicates_removed=dups,
         screened=screened, included=counts["include"], excluded=counts["exclude"],
         maybe=counts["maybe"], not_screened=len(kept) - screened,
-        exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model, flows=flows)
+        exclusion_reasons={str(k): int(v) for k, v in reasons.items()}, model=model, flows=flows,
+        settings=settings)
 
 
 def _model_state(store: Store, kept: pd.DataFrame, current: pd.DataFrame) -> ModelState:
