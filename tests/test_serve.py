@@ -58,13 +58,18 @@ def template(tmp_path_factory) -> Path:
     return make_project(tmp_path_factory.mktemp("serve") / "review")
 
 
-@pytest.fixture
-def project(template, tmp_path) -> Path:
+def copy_project(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a template project for one test (its server secret left behind)."""
     import shutil
 
     folder = tmp_path / "review"
     shutil.copytree(template, folder, ignore=shutil.ignore_patterns(SECRET_FILE))
     return folder
+
+
+@pytest.fixture
+def project(template, tmp_path) -> Path:
+    return copy_project(template, tmp_path)
 
 
 def client_for(folder: Path, **kw) -> TestClient:

@@ -17,10 +17,10 @@ from screener.project.reviewers import set_mode  # noqa: E402
 from screener.project.store import Store  # noqa: E402
 from screener.project.votes import cast_vote  # noqa: E402
 from screener.web import fulltext as web_fulltext  # noqa: E402
-from screener.web.accounts import SECRET_FILE  # noqa: E402
 from tests.test_serve import (  # noqa: E402
     HOSTILE_TITLE,
     client_for,
+    copy_project,
     csrf_of,
     ledger,
     login,
@@ -40,11 +40,7 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def project(template, tmp_path) -> Path:
-    import shutil
-
-    folder = tmp_path / "review"
-    shutil.copytree(template, folder, ignore=shutil.ignore_patterns(SECRET_FILE))
-    return folder
+    return copy_project(template, tmp_path)
 
 
 @pytest.fixture
