@@ -1,6 +1,7 @@
 """Retrain-and-rerank step time, and import → dedup → features at scale.
 
     python benchmarks/bench_step.py [--data-dir ../shared/data] [--large 100000] [--large-only] [--n-jobs 2] [--repeats 25]
+                                    [--ranker word_char_best]
 
 A step is what the simulation and the session do after each label: fit the
 classifier on the labelled records, score every record, pick the next one.
@@ -11,6 +12,9 @@ bench_import.py), where import, de-duplication and feature
 building are timed too, in a child process so its peak memory is its own
 (``peak_rss_mb``; ``peak_tree_rss_mb`` adds the worker processes that count
 words in parallel, sampled every 0.1 s).
+``--ranker word_char_best`` measures the word and character queues interleaved
+(``screener.ensemble.RankEnsemble``, ``combine="best"``) instead of the default learner, and
+adds the character features to the feature time.
 Appends one JSON line per measurement to benchmarks/results/step.jsonl.
 """
 
@@ -43,7 +47,28 @@ from screener.readers import read_file
 RESULTS = ROOT / "benchmarks" / "results" / "step.jsonl"
 
 
-def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0) -> list[float]:
+RANKERS = ("default", "word_char_best")
+
+
+def make_learner(ranker: str, seed: int):
+    if ranker == "word_char_best":
+        from screener.ensemble import RankEnsemble
+
+        return RankEnsemble(members=[{"features": "word"}, {"features": "char"}], combine="best", random_state=seed)
+    return ActiveLearner(random_state=seed)
+
+
+def make_features(ranker: str, records, n_jobs: int | None = None):
+    """The ranker's feature matrix (a list of two for ``word_char_best``)."""
+    word = (TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)).fit_transform(records)
+    if ranker == "word_char_best":
+        from screener.ensemble import CharFeatures
+
+        return [word, CharFeatures().fit_transform(records)]
+    return word
+
+
+def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0, ranker: str = "default") -> list[float]:
     """Seconds per retrain-and-rerank step from ``n_labelled`` records labelled on.
 
     The learner is first fit as a session would have left it (a fit from scratch on the
@@ -59,7 +84,7 @@ def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0) -> list[float
     known = np.r_[rng.choice(pos, n_pos, replace=False), rng.choice(neg, n_labelled - n_pos, replace=False)]
     labels = np.full(len(y), UNLABELLED, dtype=np.int8)
     labels[known] = y[known]
-    learner = ActiveLearner(random_state=seed)
+    learner = make_learner(ranker, seed)
     learner.fit(X, labels)
     j = int(learner.select(learner.scores(X), labels, n=1)[0])
     times = []
@@ -105,7 +130,7 @@ class PeakTreeRss(threading.Thread):
         return round(self.peak, 1)
 
 
-def build_features(path: Path, n_jobs: int | None = None) -> dict:
+def build_features(path: Path, n_jobs: int | None = None, ranker: str = "default") -> dict:
     sampler = PeakTreeRss()
     sampler.start()
     t0 = time.perf_counter()
@@ -113,22 +138,24 @@ def build_features(path: Path, n_jobs: int | None = None) -> dict:
     t_read = time.perf_counter() - t0
     groups = duplicate_groups(records)
     t_dedup = time.perf_counter() - t0 - t_read
-    X = (TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)).fit_transform(records)
+    X = make_features(ranker, records, n_jobs)
     t_total = time.perf_counter() - t0
     peak_tree = sampler.stop()
     return {"records": len(records), "read_s": round(t_read, 2), "dedup_s": round(t_dedup, 2),
             "features_s": round(t_total - t_read - t_dedup, 2), "total_s": round(t_total, 2),
-            "duplicate_records": int(len(groups) - groups.nunique()), "n_features": X.shape[1],
+            "duplicate_records": int(len(groups) - groups.nunique()),
+            "n_features": sum(m.shape[1] for m in X) if isinstance(X, list) else X.shape[1],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "peak_tree_rss_mb": peak_tree}, X, records
 
 
-def child(path: Path, repeats: int, n_jobs: int | None) -> None:
-    row, X, records = build_features(path, n_jobs)
+def child(path: Path, repeats: int, n_jobs: int | None, ranker: str) -> None:
+    row, X, records = build_features(path, n_jobs, ranker)
     row["features_n_jobs"] = n_jobs
+    row["ranker"] = ranker
     y = records["label_included"].fillna(0).astype(int).to_numpy()
 
-    times = step_times(X, y, 1000, repeats)
+    times = step_times(X, y, 1000, repeats, ranker=ranker)
     row.update(step_labelled=1000, step_ms_median=round(1000 * statistics.median(times), 2),
                step_ms=[round(1000 * t, 2) for t in times])
     print(json.dumps(row))
@@ -146,10 +173,11 @@ def main() -> int:
     ap.add_argument("--large-only", action="store_true", help="only the large pool (import, dedup, features)")
     ap.add_argument("--n-jobs", type=int, help="TextFeatures(n_jobs) for the large pool (default: its default)")
     ap.add_argument("--repeats", type=int, default=25, help="steps timed at each size")
+    ap.add_argument("--ranker", choices=RANKERS, default="default")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.repeats, args.n_jobs)
+        child(args.child, args.repeats, args.n_jobs, args.ranker)
         return 0
     pool = args.data_dir / "Nagtegaal_2019.csv"
     if not pool.exists():
@@ -157,11 +185,11 @@ def main() -> int:
         return 0
     if not args.large_only:
         records = read_file(pool)
-        X = TextFeatures().fit_transform(records)
+        X = make_features(args.ranker, records)
         y = records["label_included"].astype(int).to_numpy()
         for n in (10, 100, 500, 1000, 1900):
-            times = step_times(X, y, n, args.repeats)
-            append({"benchmark": "step", "dataset": pool.stem, "records": len(y), "labelled": n,
+            times = step_times(X, y, n, args.repeats, ranker=args.ranker)
+            append({"benchmark": "step", "dataset": pool.stem, "ranker": args.ranker, "records": len(y), "labelled": n,
                     "step_ms_median": round(1000 * statistics.median(times), 2),
                     "step_ms": [round(1000 * t, 2) for t in times]})
     if args.large:
@@ -170,7 +198,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "large.csv"
             build_table(args.data_dir, args.large).to_csv(path, index=False)
-            cmd = [sys.executable, __file__, "--child", str(path), "--repeats", str(args.repeats)]
+            cmd = [sys.executable, __file__, "--child", str(path), "--repeats", str(args.repeats), "--ranker", args.ranker]
             if args.n_jobs is not None:
                 cmd += ["--n-jobs", str(args.n_jobs)]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

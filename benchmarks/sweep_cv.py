@@ -65,6 +65,34 @@ CONFIGS: dict[str, dict] = {
     "word_char": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}]}},
     # the same members, weighted online by their ranks of the relevant records found (hedge).
     "word_char_hedge": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}], "adapt": "hedge"}},
+    # one-setting departures from the default, each a candidate for the cross-validated choice
+    "c2": {"learner": {"C": 2.0}, "features": {}},
+    "c8": {"learner": {"C": 8.0}, "features": {}},
+    "p200": {"learner": {"presumed_negatives": 200}, "features": {}},
+    "p400": {"learner": {"presumed_negatives": 400}, "features": {}},
+    "tri": {"learner": {}, "features": {"ngram_range": (1, 3)}},
+    # the default beside ASReview's model (linear SVM, C = 0.11, relevant class 9.8x, no presumed
+    # sample) on the same word features, fused by rank: two strong models that win on different pools
+    "lr_svm": {"ensemble": {"members": [{"features": "word"},
+                                        {"features": "word", "params": {"classifier": "svm", "class_weight": 9.8,
+                                                                        "presumed_negatives": 0}}]}},
+    # the same pairs interleaved: each record's best rank over the two members (ties by mean rank)
+    "word_char_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}], "combine": "best"}},
+    # three queues interleaved: the two above and ASReview's SVM on the word features
+    "word_char_svm_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char"},
+                                                    {"features": "word", "params": {"classifier": "svm",
+                                                                                    "class_weight": 9.8,
+                                                                                    "presumed_negatives": 0}}],
+                                        "combine": "best"}},
+    # word and character queues interleaved with the one model over both (WordCharFeatures)
+    "word_char_concat_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char"},
+                                                       {"features": "word_char"}], "combine": "best"}},
+    # one logistic regression over word and character features side by side (WordCharFeatures)
+    "concat": {"ensemble": {"members": [{"features": "word_char"}]}},
+    "lr_svm_best": {"ensemble": {"members": [{"features": "word"},
+                                             {"features": "word", "params": {"classifier": "svm", "class_weight": 9.8,
+                                                                             "presumed_negatives": 0}}],
+                                 "combine": "best"}},
 }
 
 
@@ -91,13 +119,25 @@ def _done(name: str) -> set:
     return {(r["pool"], r["label_column"], r["seed"]) for r in rows if r["config"] == name}
 
 
+def _resolve(member: dict) -> dict:
+    """A member as ``screener.ensemble`` takes it: ``"classifier": "svm"`` is ASReview's SVM (C = 0.11)."""
+    params = member.get("params", {})
+    if params.get("classifier") == "svm":
+        from sweep_ranker import svm_classifier
+
+        return {**member, "params": {**params, "classifier": svm_classifier(0.11)}}
+    return member
+
+
 def one_run(name: str, records: pd.DataFrame, pool: str, label: str, seed: int) -> dict:
     config = CONFIGS[name]
     t0 = time.process_time()
     if "ensemble" in config:
         from screener.ensemble import simulate_ensemble
 
-        order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **config["ensemble"]).order
+        ens = dict(config["ensemble"])
+        ens["members"] = [_resolve(m) for m in ens["members"]]
+        order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **ens).order
     else:
         settings = SimulationSettings(learner=config["learner"], features=config["features"], stop_at_recall=0.95)
         order = simulate(records, label_column=label, seed=seed, settings=settings)

@@ -5,6 +5,11 @@ No single model ranks best on every review (issue 11: per pool the models differ
 into ranks over the unscreened records, and orders the queue by the weighted mean rank (Borda
 count; rank fusion needs no calibration across models of different kinds).
 
+With ``combine="best"`` a record's place is its best rank over the members (ties by the mean):
+the members' queues interleaved, so a record any one member puts k-th is read within about the
+first ``k × members``. On the shared pools this is what made two views pay (README, "Ranker
+candidates chosen out of fold"): the mean rank buries a record that only one view ranks high.
+
 With ``adapt="hedge"`` the weights follow the review at hand: when a record turns out relevant,
 each member is charged ``log(1 + its rank of that record)`` at the time it was picked, and
 ``w_m ∝ exp(−eta · L_m)``. That is the posterior over members if each one picks records with
@@ -13,7 +18,7 @@ advice (Cesa-Bianchi & Lugosi 2006, ch. 2); it needs no held-out labels, since e
 reviewer labels was unseen by the members when they ranked it.
 
 Feature sets (``FEATURE_SETS``): ``word``, screener's TF-IDF word 1-2 grams; ``char``, TF-IDF of
-character 4-grams within words; ``wordllama``, static word embeddings from that package, if installed. Models (``MODELS``): ``lr``, screener's learner
+character 4-grams within words (``screener.charcounts``); ``word_char``, both in one matrix; ``wordllama``, static word embeddings from that package, if installed. Models (``MODELS``): ``lr``, screener's learner
 (``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
@@ -34,10 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
 from screener.active import UNLABELLED, ActiveLearner, QueueSelection
+from screener.charcounts import count_char_ngrams, tfidf_rows
 from screener.errors import ConfigError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
 from screener.labels import LABEL_COLUMN
@@ -47,7 +52,9 @@ from screener.simulate import replay_pool
 
 
 class CharFeatures:
-    """TF-IDF of character n-grams inside word boundaries (sublinear tf, l2 rows, float32)."""
+    """TF-IDF of character n-grams inside word boundaries (scikit-learn's ``char_wb``; sublinear tf,
+    l2 rows, float32), counted per distinct word by ``screener.charcounts`` (the same matrix as
+    ``TfidfVectorizer``'s, to float32 rounding, several times faster and in bounded memory)."""
 
     def __init__(self, *, ngram_range: tuple[int, int] = (4, 4), min_df: float = 2, max_df: float = 0.95,
                  fields: tuple[str, ...] = DEFAULT_FIELDS):
@@ -57,15 +64,31 @@ class CharFeatures:
         self.fields = fields
 
     def fit_transform(self, records: pd.DataFrame) -> sp.csr_matrix:
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
-                                           max_df=self.max_df, sublinear_tf=True, strip_accents="unicode",
-                                           dtype=np.float32)
         texts = record_text(records, tuple(self.fields)).tolist()
         try:
-            return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
+            counts, self.terms_ = count_char_ngrams(texts, ngram_range=tuple(self.ngram_range), min_df=self.min_df,
+                                                    max_df=self.max_df)
         except ValueError:  # a tiny pool: every n-gram below min_df
-            self.vectorizer_.set_params(min_df=1, max_df=1.0)
-            return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
+            counts, self.terms_ = count_char_ngrams(texts, ngram_range=tuple(self.ngram_range))
+        return tfidf_rows(counts)
+
+
+class WordCharFeatures:
+    """Word 1-2 grams and character 4-grams side by side in one matrix (each block's rows scaled
+    by 1/sqrt(2), so every row keeps unit length): one model over both views."""
+
+    def __init__(self, *, char_weight: float = 0.5, fields: tuple[str, ...] = DEFAULT_FIELDS):
+        self.char_weight = char_weight
+        self.fields = fields
+
+    def fit_transform(self, records: pd.DataFrame) -> sp.csr_matrix:
+        if not 0 < self.char_weight < 1:
+            raise ConfigError(f"char_weight must be between 0 and 1, got {self.char_weight!r}")
+        word = TextFeatures(fields=tuple(self.fields)).fit_transform(records)
+        char = CharFeatures(fields=tuple(self.fields)).fit_transform(records)
+        w = np.float32(np.sqrt(1 - self.char_weight))
+        c = np.float32(np.sqrt(self.char_weight))
+        return sp.hstack([word * w, char * c], format="csr", dtype=np.float32)
 
 
 class WordLlamaFeatures:
@@ -98,7 +121,8 @@ class WordLlamaFeatures:
         return sp.csr_matrix(np.asarray(model.embed(texts, norm=True), dtype=np.float32))
 
 
-FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures, "wordllama": WordLlamaFeatures}
+FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures, "word_char": WordCharFeatures,
+                                  "wordllama": WordLlamaFeatures}
 
 
 class NaiveBayesRanker:
@@ -136,6 +160,7 @@ class NaiveBayesRanker:
 
 MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker}
 ADAPT = (None, "hedge")
+COMBINE = ("mean", "best")
 
 
 def _check_members(members: Sequence[dict]) -> None:
@@ -159,15 +184,19 @@ class RankEnsemble(QueueSelection):
     members : dicts ``{"features": "word", "model": "lr", "params": {...}}``.
     adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
         relevant records found so far, see the module docstring).
+    combine : ``"mean"``, the weighted mean rank (Borda); or ``"best"``, each record's best rank
+        over the members (ties by the weighted mean), which interleaves the members' queues: a
+        record one member puts k-th is read within the first ``k × members`` records.
     eta : the hedge's learning rate per relevant record (``inf``: follow the best member so far).
     query : the query strategy applied to the combined score.
     random_state : seed or generator; the members draw from it in turn.
     """
 
     def __init__(self, *, members: Sequence[dict] = ({"features": "word", "model": "lr"},), adapt: str | None = None,
-                 eta: float = 1.0, query: str = "max", random_state=None):
+                 eta: float = 1.0, combine: str = "mean", query: str = "max", random_state=None):
         self.members = members
         self.adapt = adapt
+        self.combine = combine
         self.eta = eta
         self.query = query
         self.random_state = random_state
@@ -178,6 +207,8 @@ class RankEnsemble(QueueSelection):
         _check_members(self.members)
         if self.adapt not in ADAPT:
             raise ConfigError(f"adapt must be one of {', '.join(map(str, ADAPT))}, got {self.adapt!r}")
+        if self.combine not in COMBINE:
+            raise ConfigError(f"combine must be one of {', '.join(COMBINE)}, got {self.combine!r}")
         if not self.eta > 0:
             raise ConfigError(f"eta must be > 0, got {self.eta!r}")
         self.rng_ = check_random_state(self.random_state)
@@ -234,6 +265,8 @@ class RankEnsemble(QueueSelection):
         share = 1.0 - ranks[:, unl] / max(len(unl), 1)
         combined = np.zeros(len(labels))
         combined[unl] = self.weights_ @ share
+        if self.combine == "best":  # the best share decides; the mean (< 1) only breaks its ties
+            combined[unl] = share.max(axis=0) * len(unl) + combined[unl]
         return combined
 
 
@@ -250,7 +283,7 @@ class EnsembleRun:
 def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN, seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
                       features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
-                      stop_at_recall: float | None = None) -> EnsembleRun:
+                      combine: str = "mean", stop_at_recall: float | None = None) -> EnsembleRun:
     """Replay one screening with a ``RankEnsemble``: ``simulate``'s protocol and loop (``replay_pool``).
 
     ``features`` maps a feature-set name to its settings.
@@ -262,7 +295,7 @@ def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN
         built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(pool)
                  for name in dict.fromkeys(m.get("features", "word") for m in members)}
         Xs = [built[m.get("features", "word")] for m in members]
-        return RankEnsemble(members=members, adapt=adapt, eta=eta, random_state=rng), Xs, None
+        return RankEnsemble(members=members, adapt=adapt, eta=eta, combine=combine, random_state=rng), Xs, None
 
     run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                       stop_at_recall=stop_at_recall)

@@ -16,6 +16,7 @@ from screener.ensemble import (
     MODELS,
     CharFeatures,
     RankEnsemble,
+    WordCharFeatures,
     WordLlamaFeatures,
     simulate_ensemble,
 )
@@ -88,8 +89,29 @@ def test_combined_scores_are_the_weighted_mean_rank_share_over_unlabelled_rows()
     assert s[0] == s[1] == 0 and set(np.round(s[2:], 6)) <= {0.5, 1.0}
 
 
+def test_best_combination_interleaves_the_members_queues():
+    X = sp.csr_matrix(np.eye(6))
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine="best", random_state=0).fit([X, X], labels)
+    nb0, nb1 = ens.members_
+    nb0.coef_, nb1.coef_ = np.array([0, 0, 4, 3, 2, 1.0]), np.array([0, 0, 1, 3, 2.5, 4.0])  # queues 2,3,4,5 and 5,3,4,2
+    nb0.intercept_ = nb1.intercept_ = 0.0
+    s = ens.scores([X, X], labels)
+    queue = np.argsort(-s[2:], kind="stable") + 2
+    # each member's first record comes before either member's second; then each one's second
+    assert set(queue[:2]) == {2, 5} and queue[2:].tolist() == [3, 4]
+    mean = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], random_state=0).fit([X, X], labels)
+    mean.members_[0].coef_, mean.members_[1].coef_ = nb0.coef_, nb1.coef_
+    mean.members_[0].intercept_ = mean.members_[1].intercept_ = 0.0
+    m = mean.scores([X, X], labels)
+    assert np.argmax(m[2:]) + 2 == 3  # the mean rank puts the compromise (2nd by both) first instead
+    run = simulate_ensemble(make_demo_pool(80, random_state=1).drop(columns=["label_abstract_screening"]),
+                            seed=3, members=TWO, combine="best")
+    assert run.order.record_id.is_unique and len(run.order) == 80
+
+
 @pytest.mark.parametrize("members, match", [
-    ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char, wordllama"),
+    ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char, word_char, wordllama"),
     ([{"model": "bert"}], "unknown model 'bert'; choose one of lr, nb"),
     ([{"modle": "lr"}], "unknown keys modle"),
     ([], "at least one"),
@@ -102,15 +124,25 @@ def test_bad_members_are_one_clear_error(pool, members, match):
 def test_bad_settings_name_the_parameter():
     with pytest.raises(ConfigError, match="adapt"):
         RankEnsemble(adapt="vote").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
+    with pytest.raises(ConfigError, match="combine must be one of mean, best"):
+        RankEnsemble(combine="max").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
     with pytest.raises(ConfigError, match="eta"):
         RankEnsemble(eta=0).fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
 
 
 def test_registries_and_char_features():
-    assert set(FEATURE_SETS) == {"word", "char", "wordllama"} and set(MODELS) == {"lr", "nb"}
+    assert set(FEATURE_SETS) == {"word", "char", "word_char", "wordllama"} and set(MODELS) == {"lr", "nb"}
 
-    X = CharFeatures(min_df=1).fit_transform(pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]}))
+    records = pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]})
+    X = CharFeatures(min_df=1).fit_transform(records)
     assert X.shape[0] == 2 and np.allclose(sp.linalg.norm(X, axis=1), 1.0)
+    assert CharFeatures().fit_transform(records).shape[0] == 2  # every 4-gram below min_df 2: all are kept
+    both = WordCharFeatures(char_weight=0.25).fit_transform(records)
+    word = FEATURE_SETS["word"]().fit_transform(records)
+    assert np.allclose(sp.linalg.norm(both, axis=1), 1.0) and both.shape[1] == word.shape[1] + X.shape[1]
+    assert np.allclose(both[:, : word.shape[1]].toarray(), np.sqrt(0.75) * word.toarray())
+    with pytest.raises(ConfigError, match="char_weight must be between 0 and 1"):
+        WordCharFeatures(char_weight=1).fit_transform(records)
 
 
 def test_a_feature_set_whose_package_is_missing_is_one_line_naming_the_fix(pool, monkeypatch):
