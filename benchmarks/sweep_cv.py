@@ -78,6 +78,17 @@ CONFIGS: dict[str, dict] = {
                                                                         "presumed_negatives": 0}}]}},
     # the same pairs interleaved: each record's best rank over the two members (ties by mean rank)
     "word_char_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char"}], "combine": "best"}},
+    # the same, the character member refit and rescored every 4th label (or after a relevant one)
+    "word_char_best_e4": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "every": 4}],
+                                       "combine": "best"}},
+    # the character member at another C (the default's C = 4 was chosen for word features)
+    "word_char_best_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+                                        "combine": "best"}},
+    "word_char_best_cc025": {"ensemble": {"members": [{"features": "word"},
+                                                      {"features": "char", "params": {"C": 0.25}}],
+                                          "combine": "best"}},
+    "word_char_best_cc16": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 16.0}}],
+                                         "combine": "best"}},
     # three queues interleaved: the two above and ASReview's SVM on the word features
     "word_char_svm_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char"},
                                                     {"features": "word", "params": {"classifier": "svm",

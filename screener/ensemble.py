@@ -167,9 +167,12 @@ def _check_members(members: Sequence[dict]) -> None:
     if not members:
         raise ConfigError("members must name at least one model")
     for m in members:
-        unknown = set(m) - {"features", "model", "params"}
+        unknown = set(m) - {"features", "model", "params", "every"}
         if unknown:
-            raise ConfigError(f"a member has unknown keys {', '.join(sorted(unknown))}; use features, model, params")
+            raise ConfigError(f"a member has unknown keys {', '.join(sorted(unknown))}; use features, model, params, every")
+        every = m.get("every", 1)
+        if not (isinstance(every, (int, np.integer)) and not isinstance(every, bool) and every >= 1):
+            raise ConfigError(f"a member's every must be a whole number >= 1, got {every!r}")
         if m.get("features", "word") not in FEATURE_SETS:
             raise ConfigError(f"unknown feature set {m.get('features')!r}; choose one of {', '.join(FEATURE_SETS)}")
         if m.get("model", "lr") not in MODELS:
@@ -181,7 +184,10 @@ class RankEnsemble(QueueSelection):
 
     Parameters
     ----------
-    members : dicts ``{"features": "word", "model": "lr", "params": {...}}``.
+    members : dicts ``{"features": "word", "model": "lr", "params": {...}, "every": 1}``. A member
+        with ``every`` k > 1 is refit and rescored only at every k-th fit, or at the first fit after
+        a new relevant record; in between its last scores rank the unscreened records (a costly
+        view kept at a fraction of its cost).
     adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
         relevant records found so far, see the module docstring).
     combine : ``"mean"``, the weighted mean rank (Borda); or ``"best"``, each record's best rank
@@ -216,6 +222,10 @@ class RankEnsemble(QueueSelection):
         self.members_ = [MODELS[m.get("model", "lr")](**{**m.get("params", {}), "random_state": self.rng_})
                          for m in self.members]
         self.loss_ = np.zeros(len(self.members_))
+        self.n_fits_ = 0
+        self.fitted_at_ = np.full(len(self.members_), -1)  # each member's last fit, and its relevant count then
+        self.relevant_at_ = np.full(len(self.members_), -1)
+        self.cache_: list[tuple | None] = [None] * len(self.members_)  # (matrix, member's scores of its rows)
         self.ranks_ = None  # each member's rank of every row at the last scoring (unlabelled rows only)
 
     @property
@@ -242,8 +252,15 @@ class RankEnsemble(QueueSelection):
             found = np.flatnonzero((self.ranks_[0] >= 0) & (labels == 1))
             if len(found):
                 self.loss_ += np.log1p(self.ranks_[:, found]).sum(axis=1)
+        n_relevant = int((labels == 1).sum())
         for i, (member, X) in enumerate(zip(self.members_, Xs)):
+            every = int(self.members[i].get("every", 1))
+            if every > 1 and self.cache_[i] is not None and self.n_fits_ % every and n_relevant == self.relevant_at_[i]:
+                continue  # not due: its last scores stand
             member.fit(X, labels, pseudo=None if pseudo is None else pseudo[i])
+            self.fitted_at_[i], self.relevant_at_[i] = self.n_fits_, n_relevant
+            self.cache_[i] = None
+        self.n_fits_ += 1
         return self
 
     def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray | None = None) -> np.ndarray:
@@ -253,7 +270,11 @@ class RankEnsemble(QueueSelection):
         that member's own scores (so a one-member ensemble is that model).
         """
         labels = self.labels_ if labels is None else np.asarray(labels)
-        member_scores = [m.scores(X) for m, X in zip(self.members_, Xs)]
+        member_scores = []
+        for i, (m, X) in enumerate(zip(self.members_, Xs)):
+            if self.cache_[i] is None or self.cache_[i][0] is not X:  # scores of these very rows only
+                self.cache_[i] = (X, m.scores(X))
+            member_scores.append(self.cache_[i][1])
         if len(self.members_) == 1:
             return member_scores[0]
         unl = np.flatnonzero(labels == UNLABELLED)

@@ -110,10 +110,27 @@ def test_best_combination_interleaves_the_members_queues():
     assert run.order.record_id.is_unique and len(run.order) == 80
 
 
+def test_a_member_with_every_k_is_refit_every_kth_time_or_after_a_new_relevant_record():
+    X = sp.csr_matrix(np.eye(8) + 0.1)
+    labels = np.array([1, 0] + [UNLABELLED] * 6, dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb", "every": 3}], combine="best", random_state=0)
+    fitted = []
+    for k, (row, label) in enumerate([(2, 0), (3, 0), (4, 0), (5, 1), (6, 0)]):
+        ens.fit([X, X], labels)
+        stale = ens.cache_[1]
+        ens.scores([X, X], labels)
+        fitted.append(int(ens.fitted_at_[1]))
+        assert (ens.cache_[1] is stale) == (fitted[-1] != k)  # a member not refit keeps its last scores
+        labels[row] = label
+    # fits 0 and 3 are due; fit 4 follows the relevant record labelled after fit 3
+    assert fitted == [0, 0, 0, 3, 4] and ens.fitted_at_[0] == 4
+
+
 @pytest.mark.parametrize("members, match", [
     ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char, word_char, wordllama"),
     ([{"model": "bert"}], "unknown model 'bert'; choose one of lr, nb"),
     ([{"modle": "lr"}], "unknown keys modle"),
+    ([{"every": 0}], "every must be a whole number >= 1"),
     ([], "at least one"),
 ])
 def test_bad_members_are_one_clear_error(pool, members, match):
