@@ -1,0 +1,52 @@
+"""One whole simulation of a shared pool with a named ranker, for timing whole processes side by side.
+
+    farm-bench -n 3 --vs 'python benchmarks/simulate_ranker.py default' -- python benchmarks/simulate_ranker.py word_char_best
+
+Replays Nagtegaal_2019 (or ``--pool``) to the end, seed 0, with the default learner (``simulate``)
+or a ``screener.ensemble`` interleave of word and character queues; prints the order's length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from screener.readers import read_file  # noqa: E402
+
+RANKERS = {
+    "default": None,
+    "word_char_best": [{"features": "word"}, {"features": "char"}],
+    "word_char_best_cc1": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+    "word_char_best_e4": [{"features": "word"}, {"features": "char", "every": 4}],
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ranker", choices=RANKERS)
+    ap.add_argument("--pool", default="Nagtegaal_2019")
+    ap.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    args = ap.parse_args()
+    path = args.data_dir / f"{args.pool}.csv"
+    if not path.exists():
+        print(f"skipped: {path} not found (pass --data-dir)")
+        return 0
+    records = read_file(path)
+    if RANKERS[args.ranker] is None:
+        from screener.simulate import simulate
+
+        order = simulate(records, seed=0)
+    else:
+        from screener.ensemble import simulate_ensemble
+
+        order = simulate_ensemble(records, seed=0, members=RANKERS[args.ranker], combine="best").order
+    print(len(order))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
