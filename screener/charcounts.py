@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from screener.wordcounts import _strip_accents
+from screener.wordcounts import _strip_accents, doc_count_bounds
 
 
 def _words(docs: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -55,17 +55,6 @@ def _word_ngrams(words: list[str], lo: int, hi: int) -> tuple[np.ndarray, np.nda
 BATCH = 5_000  # records split into words together: bounds the memory of one batch's word lists
 
 
-def _df_bounds(min_df: float, max_df: float, n_docs: int) -> tuple[float, float]:
-    """``CountVectorizer``'s document-frequency limits: an int is documents, a float a share."""
-    def limit(v):
-        return v if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v * n_docs
-
-    low, high = limit(min_df), limit(max_df)
-    if high < low:
-        raise ValueError("max_df corresponds to < documents than min_df")
-    return low, high
-
-
 def _product(per_doc: sp.csr_matrix, per_word: sp.csr_matrix) -> sp.csr_matrix:
     """(records x n-grams) counts of one batch, with sorted indices."""
     out = (per_doc @ per_word).tocsr()
@@ -96,7 +85,7 @@ def count_char_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (4, 4),
     if not 1 <= lo <= hi:
         raise ValueError(f"ngram_range must be (min, max) with 1 <= min <= max, got {ngram_range!r}")
     n_docs = len(docs)
-    low, high = _df_bounds(min_df, max_df, n_docs)
+    low, high = doc_count_bounds(min_df, max_df, n_docs)
     words: dict[str, int] = {}
     batches = []  # (records x words seen so far) counts, as csr parts
     for i in range(0, n_docs, batch):

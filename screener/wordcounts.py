@@ -234,6 +234,16 @@ def _sort_features(X: sp.csr_matrix, terms: list[str]) -> tuple[list[str], dict[
     return ordered, vocabulary
 
 
+def doc_count_bounds(min_df: float, max_df: float, n_doc: int) -> tuple[float, float]:
+    """``CountVectorizer``'s document-frequency limits in documents: an int is a number of
+    documents, a float a share of ``n_doc``; raises its ``ValueError`` when they cross."""
+    low = min_df if isinstance(min_df, Integral) else min_df * n_doc
+    high = max_df if isinstance(max_df, Integral) else max_df * n_doc
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    return low, high
+
+
 def _limit_features(X: sp.csr_matrix, terms: list[str], high: float, low: float,
                     limit: int | None) -> tuple[sp.csr_matrix, list[str]]:
     """Drop too common and too rare n-grams, keep the ``limit`` most frequent (as
@@ -266,11 +276,7 @@ def count_matrix(docs: list[str], *, ngram_range: tuple[int, int], min_df: float
     X, terms = count_ngrams(docs, ngram_range=ngram_range, n_jobs=n_jobs, batch=batch, dtype=dtype)
     if not terms:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    n_doc = X.shape[0]
-    max_doc_count = max_df if isinstance(max_df, Integral) else max_df * n_doc
-    min_doc_count = min_df if isinstance(min_df, Integral) else min_df * n_doc
-    if max_doc_count < min_doc_count:
-        raise ValueError("max_df corresponds to < documents than min_df")
+    min_doc_count, max_doc_count = doc_count_bounds(min_df, max_df, X.shape[0])
     if max_features is not None:
         terms, _ = _sort_features(X, terms)
         X, terms = _limit_features(X, terms, max_doc_count, min_doc_count, max_features)
