@@ -21,23 +21,14 @@ from tests.test_serve_browser import browser as browser  # noqa: F401  (the fixt
 def team_server(tmp_path):
     """test_serve's project in blind dual mode with carol adjudicating: records 0 and 1 in conflict,
     record 3 with alice's vote only; served by uvicorn on a free loopback port."""
-    from screener.project.reviewers import add_reviewer, set_mode
     from screener.project.store import Store
-    from screener.project.votes import cast_vote
-    from screener.web.accounts import set_password
     from screener.web.app import create_app
     from tests.test_serve import make_project, serving
+    from tests.test_serve_team import set_up_dual_conflicts
 
     folder = make_project(tmp_path / "review")
     with Store.open(folder) as store:
-        add_reviewer(store, "carol", "adjudicator")
-        set_password(store, "carol", "carol-secret-333")
-        set_mode(store, "ta", "dual")
-        ids = store.records()["id"].tolist()
-        for rid in ids[:2]:
-            cast_vote(store, rid, "include", reviewer="alice")
-            cast_vote(store, rid, "exclude", reviewer="bob")
-        cast_vote(store, ids[3], "include", reviewer="alice")
+        ids = set_up_dual_conflicts(store, agreed=False)
     with serving(create_app(folder)) as url:
         yield folder, url, ids
 

@@ -35,17 +35,26 @@ def dual(project) -> tuple[Path, list[int]]:
     """Blind dual title/abstract screening; carol adjudicates; records 0-1 in conflict (alice include,
     bob exclude), record 2 agreed (both exclude), record 3 has only alice's vote."""
     with Store.open(project) as store:
-        add_reviewer(store, "carol", "adjudicator")
-        set_password(store, "carol", CAROL)
-        set_mode(store, "ta", "dual")
-        ids = store.records()["id"].tolist()
-        for rid in ids[:2]:
-            cast_vote(store, rid, "include", reviewer="alice")
-            cast_vote(store, rid, "exclude", reviewer="bob")
+        ids = set_up_dual_conflicts(store)
+    return project, ids
+
+
+def set_up_dual_conflicts(store: Store, *, agreed: bool = True) -> list[int]:
+    """carol as adjudicator, blind dual title/abstract screening, records 0-1 in conflict (alice
+    include, bob exclude), record 3 with only alice's include, and (``agreed``) record 2 excluded
+    by both. Returns the record ids."""
+    add_reviewer(store, "carol", "adjudicator")
+    set_password(store, "carol", CAROL)
+    set_mode(store, "ta", "dual")
+    ids = store.records()["id"].tolist()
+    for rid in ids[:2]:
+        cast_vote(store, rid, "include", reviewer="alice")
+        cast_vote(store, rid, "exclude", reviewer="bob")
+    if agreed:
         cast_vote(store, ids[2], "exclude", reviewer="alice")
         cast_vote(store, ids[2], "exclude", reviewer="bob")
-        cast_vote(store, ids[3], "include", reviewer="alice")
-    return project, ids
+    cast_vote(store, ids[3], "include", reviewer="alice")
+    return ids
 
 
 def log_in(c, name: str) -> None:
