@@ -1,7 +1,7 @@
 """Retrain-and-rerank step time, and import → dedup → features at scale.
 
     python benchmarks/bench_step.py [--data-dir ../shared/data] [--large 100000] [--large-only] [--n-jobs 2] [--repeats 25]
-                                    [--ranker word_char_best]
+                                    [--ranker word_char_best_cc1]
 
 A step is what the simulation and the session do after each label: fit the
 classifier on the labelled records, score every record, pick the next one.
@@ -12,9 +12,9 @@ bench_import.py), where import, de-duplication and feature
 building are timed too, in a child process so its peak memory is its own
 (``peak_rss_mb``; ``peak_tree_rss_mb`` adds the worker processes that count
 words in parallel, sampled every 0.1 s).
-``--ranker word_char_best`` measures the word and character queues interleaved
-(``screener.ensemble.RankEnsemble``, ``combine="best"``) instead of the default learner, and
-adds the character features to the feature time.
+``--ranker NAME`` measures one of ``sweep_cv.py``'s ensemble configurations (e.g.
+``word_char_best_cc1``, word and character queues interleaved by ``screener.ensemble.RankEnsemble``)
+instead of the default learner, and adds its other feature sets to the feature time.
 Appends one JSON line per measurement to benchmarks/results/step.jsonl.
 """
 
@@ -43,29 +43,35 @@ from screener.dedup import duplicate_groups
 from screener.features import TextFeatures
 from screener.model import library_versions
 from screener.readers import read_file
+from sweep_cv import CONFIGS, _resolve
 
 RESULTS = ROOT / "benchmarks" / "results" / "step.jsonl"
 
 
-RANKERS = ("default", "word_char_best")
+# the default, and every ensemble configuration of the cross-validated sweep (sweep_cv.py)
+RANKERS = ("default", *(name for name, config in CONFIGS.items() if "ensemble" in config))
 
 
 def make_learner(ranker: str, seed: int):
-    if ranker == "word_char_best":
-        from screener.ensemble import RankEnsemble
+    if ranker == "default":
+        return ActiveLearner(random_state=seed)
+    from screener.ensemble import RankEnsemble
 
-        return RankEnsemble(members=[{"features": "word"}, {"features": "char"}], combine="best", random_state=seed)
-    return ActiveLearner(random_state=seed)
+    ens = {k: v for k, v in CONFIGS[ranker]["ensemble"].items() if k != "features"}
+    return RankEnsemble(**{**ens, "members": [_resolve(m) for m in ens["members"]]}, random_state=seed)
 
 
 def make_features(ranker: str, records, n_jobs: int | None = None):
-    """The ranker's feature matrix (a list of two for ``word_char_best``)."""
+    """The ranker's feature matrix (one per member for an ensemble; ``n_jobs`` for the word features)."""
     word = (TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)).fit_transform(records)
-    if ranker == "word_char_best":
-        from screener.ensemble import CharFeatures
+    if ranker == "default":
+        return word
+    from screener.ensemble import member_features
 
-        return [word, CharFeatures().fit_transform(records)]
-    return word
+    ens = CONFIGS[ranker]["ensemble"]
+    others = [m for m in ens["members"] if m.get("features", "word") != "word"]
+    built = iter(member_features(records, others, ens.get("features")))
+    return [word if m.get("features", "word") == "word" else next(built) for m in ens["members"]]
 
 
 def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0, ranker: str = "default") -> list[float]:

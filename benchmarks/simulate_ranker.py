@@ -3,7 +3,7 @@
     farm-bench -n 3 --vs 'python benchmarks/simulate_ranker.py default' -- python benchmarks/simulate_ranker.py word_char_best
 
 Replays Nagtegaal_2019 (or ``--pool``) to the end, seed 0, with the default learner (``simulate``)
-or a ``screener.ensemble`` interleave of word and character queues; prints the order's length.
+or one of ``sweep_cv.py``'s ensemble configurations; prints the order's length.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from screener.readers import read_file  # noqa: E402
+from sweep_cv import CONFIGS, _resolve  # noqa: E402
 
-RANKERS = {
-    "default": None,
-    "word_char_best": [{"features": "word"}, {"features": "char"}],
-    "word_char_best_cc1": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
-    "word_char_best_e4": [{"features": "word"}, {"features": "char", "every": 4}],
-}
+# the default, and every ensemble configuration of the cross-validated sweep
+RANKERS = ["default", *(name for name, config in CONFIGS.items() if "ensemble" in config)]
 
 
 def main() -> int:
@@ -36,14 +34,16 @@ def main() -> int:
         print(f"skipped: {path} not found (pass --data-dir)")
         return 0
     records = read_file(path)
-    if RANKERS[args.ranker] is None:
+    if args.ranker == "default":
         from screener.simulate import simulate
 
         order = simulate(records, seed=0)
     else:
         from screener.ensemble import simulate_ensemble
 
-        order = simulate_ensemble(records, seed=0, members=RANKERS[args.ranker], combine="best").order
+        ens = dict(CONFIGS[args.ranker]["ensemble"])
+        ens["members"] = [_resolve(m) for m in ens["members"]]
+        order = simulate_ensemble(records, seed=0, **ens).order
     print(len(order))
     return 0
 

@@ -100,6 +100,38 @@ CONFIGS: dict[str, dict] = {
                                                        {"features": "word_char"}], "combine": "best"}},
     # one logistic regression over word and character features side by side (WordCharFeatures)
     "concat": {"ensemble": {"members": [{"features": "word_char"}]}},
+    # cheaper interleaves (issue 11's speed goal): the character member without its commonest
+    # n-grams (document share > 10%: a third of its entries), and/or both members rescoring only
+    # their 256-row shortlist between full rescorings (every 8th, or after a relevant record)
+    "word_char_best_cc1_df10": {"ensemble": {"members": [{"features": "word"},
+                                                         {"features": "char", "params": {"C": 1.0}}],
+                                             "features": {"char": {"max_df": 0.1}}, "combine": "best"}},
+    "word_char_best_cc1_sl": {"ensemble": {"members": [{"features": "word", "shortlist": 256},
+                                                       {"features": "char", "params": {"C": 1.0}, "shortlist": 256}],
+                                           "combine": "best"}},
+    "word_char_best_cc1_df10_sl": {"ensemble": {"members": [{"features": "word", "shortlist": 256},
+                                                            {"features": "char", "params": {"C": 1.0},
+                                                             "shortlist": 256}],
+                                                "features": {"char": {"max_df": 0.1}}, "combine": "best"}},
+    # the interleave weighted online (hedge): a member's share of the picks follows its ranks of
+    # the relevant records found so far (eta per relevant record)
+    "word_char_best_cc1_hedge01": {"ensemble": {"members": [{"features": "word"},
+                                                            {"features": "char", "params": {"C": 1.0}}],
+                                                "combine": "best", "adapt": "hedge", "eta": 0.1}},
+    "word_char_best_cc1_hedge003": {"ensemble": {"members": [{"features": "word"},
+                                                             {"features": "char", "params": {"C": 1.0}}],
+                                                 "combine": "best", "adapt": "hedge", "eta": 0.03}},
+    # the interleave's other settings: the word member's C, the character n-gram length
+    "word_char_best_wc1_cc1": {"ensemble": {"members": [{"features": "word", "params": {"C": 1.0}},
+                                                        {"features": "char", "params": {"C": 1.0}}],
+                                            "combine": "best"}},
+    "word_char_best_wc16_cc1": {"ensemble": {"members": [{"features": "word", "params": {"C": 16.0}},
+                                                         {"features": "char", "params": {"C": 1.0}}],
+                                             "combine": "best"}},
+    "word_char3_best_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+                                         "features": {"char": {"ngram_range": (3, 3)}}, "combine": "best"}},
+    "word_char5_best_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+                                         "features": {"char": {"ngram_range": (5, 5)}}, "combine": "best"}},
     "lr_svm_best": {"ensemble": {"members": [{"features": "word"},
                                              {"features": "word", "params": {"classifier": "svm", "class_weight": 9.8,
                                                                              "presumed_negatives": 0}}],

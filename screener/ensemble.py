@@ -159,6 +159,7 @@ class NaiveBayesRanker:
 
 
 MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker}
+MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
 ADAPT = (None, "hedge")
 COMBINE = ("mean", "best")
 
@@ -167,12 +168,13 @@ def _check_members(members: Sequence[dict]) -> None:
     if not members:
         raise ConfigError("members must name at least one model")
     for m in members:
-        unknown = set(m) - {"features", "model", "params", "every"}
+        unknown = set(m) - set(MEMBER_KEYS)
         if unknown:
-            raise ConfigError(f"a member has unknown keys {', '.join(sorted(unknown))}; use features, model, params, every")
-        every = m.get("every", 1)
-        if not (isinstance(every, (int, np.integer)) and not isinstance(every, bool) and every >= 1):
-            raise ConfigError(f"a member's every must be a whole number >= 1, got {every!r}")
+            raise ConfigError(f"a member has unknown keys {', '.join(sorted(unknown))}; use {', '.join(MEMBER_KEYS)}")
+        for key, low in (("every", 1), ("shortlist", 0), ("rescore_every", 1)):
+            v = m.get(key, low)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low):
+                raise ConfigError(f"a member's {key} must be a whole number >= {low}, got {v!r}")
         if m.get("features", "word") not in FEATURE_SETS:
             raise ConfigError(f"unknown feature set {m.get('features')!r}; choose one of {', '.join(FEATURE_SETS)}")
         if m.get("model", "lr") not in MODELS:
@@ -187,12 +189,19 @@ class RankEnsemble(QueueSelection):
     members : dicts ``{"features": "word", "model": "lr", "params": {...}, "every": 1}``. A member
         with ``every`` k > 1 is refit and rescored only at every k-th fit, or at the first fit after
         a new relevant record; in between its last scores rank the unscreened records (a costly
-        view kept at a fraction of its cost).
+        view kept at a fraction of its cost). A member with ``shortlist`` M > 0 is refit as usual
+        but rescores every row only at every ``rescore_every``-th scoring (8 by default) or after
+        a new relevant record; in between it rescores only its shortlist, the M unscreened rows
+        it ranked highest at its last full rescoring, and queues them first, by their new scores,
+        the other rows after them in their last order (scoring is the cost that grows with the
+        pool; a record rarely climbs from beyond the shortlist to the top within a few labels).
     adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
         relevant records found so far, see the module docstring).
     combine : ``"mean"``, the weighted mean rank (Borda); or ``"best"``, each record's best rank
         over the members (ties by the weighted mean), which interleaves the members' queues: a
-        record one member puts k-th is read within the first ``k × members`` records.
+        record one member puts k-th is read within the first ``k × members`` records. With
+        weights (``adapt``), a member's ranks are divided by ``members × its weight``: the
+        interleave gives a member a share of the picks in proportion to its weight.
     eta : the hedge's learning rate per relevant record (``inf``: follow the best member so far).
     query : the query strategy applied to the combined score.
     random_state : seed or generator; the members draw from it in turn.
@@ -226,6 +235,8 @@ class RankEnsemble(QueueSelection):
         self.fitted_at_ = np.full(len(self.members_), -1)  # each member's last fit, and its relevant count then
         self.relevant_at_ = np.full(len(self.members_), -1)
         self.cache_: list[tuple | None] = [None] * len(self.members_)  # (matrix, member's scores of its rows)
+        self.full_: list[tuple | None] = [None] * len(self.members_)  # shortlists: see _shortlisted
+        self.n_scorings_ = 0
         self.ranks_ = None  # each member's rank of every row at the last scoring (unlabelled rows only)
 
     @property
@@ -273,8 +284,10 @@ class RankEnsemble(QueueSelection):
         member_scores = []
         for i, (m, X) in enumerate(zip(self.members_, Xs)):
             if self.cache_[i] is None or self.cache_[i][0] is not X:  # scores of these very rows only
-                self.cache_[i] = (X, m.scores(X))
+                shortlist = int(self.members[i].get("shortlist", 0))
+                self.cache_[i] = (X, self._shortlisted(i, X, labels) if shortlist else m.scores(X))
             member_scores.append(self.cache_[i][1])
+        self.n_scorings_ += 1
         if len(self.members_) == 1:
             return member_scores[0]
         unl = np.flatnonzero(labels == UNLABELLED)
@@ -286,10 +299,47 @@ class RankEnsemble(QueueSelection):
         share = 1.0 - ranks[:, unl] / max(len(unl), 1)
         combined = np.zeros(len(labels))
         combined[unl] = self.weights_ @ share
-        if self.combine == "best":  # the best share decides; the mean (< 1) only breaks its ties
-            combined[unl] = share.max(axis=0) * len(unl) + combined[unl]
+        if self.combine == "best":  # the best (weighted) place decides; the mean share (< 1) only breaks its ties
+            place = ranks[:, unl] / (len(self.members_) * self.weights_[:, None])
+            combined[unl] = len(unl) - place.min(axis=0) + combined[unl]
         return combined
 
+    def _shortlisted(self, i: int, X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        """Member ``i``'s scores with its shortlist: every row rescored when due, else only the shortlist's.
+
+        ``full_[i]`` is (matrix, scores at the last full rescoring, shortlist rows, their rows of
+        the matrix, relevant count then, scoring count then). Between full rescorings the
+        shortlist's fresh scores are lifted above every other row's last score, so the shortlist
+        leads the member's queue in its new order and the rest follow in their last order.
+        """
+        spec, member = self.members[i], self.members_[i]
+        n_relevant = int((labels == 1).sum())
+        full = self.full_[i]
+        due = (full is None or full[0] is not X or n_relevant != full[4]
+               or self.n_scorings_ - full[5] >= int(spec.get("rescore_every", 8)))
+        if due:
+            s = np.asarray(member.scores(X), dtype=float)
+            unl = np.flatnonzero(labels == UNLABELLED)
+            top = unl[np.argsort(-s[unl], kind="stable")[: int(spec["shortlist"])]]
+            top.sort()
+            self.full_[i] = (X, s, top, X[top], n_relevant, self.n_scorings_)
+            return s
+        _, last, top, X_top, _, _ = full
+        fresh = np.asarray(member.scores(X_top), dtype=float)
+        s = last.copy()
+        s[top] = fresh + (last.max() - fresh.min() + 1.0)
+        return s
+
+
+
+def member_features(records: pd.DataFrame, members: Sequence[dict], settings: dict | None = None,
+                    ) -> list[sp.csr_matrix]:
+    """One feature matrix per member (each feature set built once; ``settings`` maps a feature-set
+    name to its parameters)."""
+    settings = settings or {}
+    built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(records)
+             for name in dict.fromkeys(m.get("features", "word") for m in members)}
+    return [built[m.get("features", "word")] for m in members]
 
 
 @dataclass(frozen=True)
@@ -313,9 +363,7 @@ def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN
     settings = features or {}
 
     def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], None]:
-        built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(pool)
-                 for name in dict.fromkeys(m.get("features", "word") for m in members)}
-        Xs = [built[m.get("features", "word")] for m in members]
+        Xs = member_features(pool, members, settings)
         return RankEnsemble(members=members, adapt=adapt, eta=eta, combine=combine, random_state=rng), Xs, None
 
     run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,

@@ -110,6 +110,23 @@ def test_best_combination_interleaves_the_members_queues():
     assert run.order.record_id.is_unique and len(run.order) == 80
 
 
+def test_a_weighted_interleave_gives_the_heavier_member_more_of_the_picks():
+    X = sp.csr_matrix(np.eye(10))
+    labels = np.array([1, 0] + [UNLABELLED] * 8, dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine="best", adapt="hedge",
+                       random_state=0).fit([X, X], labels)
+    nb0, nb1 = ens.members_
+    nb0.coef_ = np.array([0, 0, 8, 7, 6, 5, 4, 3, 2, 1.0])  # queue 2, 3, ..., 9
+    nb1.coef_ = nb0.coef_[[0, 1, *range(9, 1, -1)]]  # queue 9, 8, ..., 2
+    nb0.intercept_ = nb1.intercept_ = 0.0
+    ens.loss_ = np.array([0.0, np.log(3.0)])  # weights 3/4 and 1/4: member 1's ranks count 3 times theirs
+    assert np.allclose(ens.weights_, [0.75, 0.25])
+    s = ens.scores([X, X], labels)
+    queue = (np.argsort(-s[2:], kind="stable") + 2).tolist()
+    # member 0's places are its ranks / 1.5, member 1's its ranks / 0.5: three picks of 0's for each of 1's
+    assert queue[:4] == [2, 9, 3, 4] and queue[4] in (5, 8)
+
+
 def test_a_member_with_every_k_is_refit_every_kth_time_or_after_a_new_relevant_record():
     X = sp.csr_matrix(np.eye(8) + 0.1)
     labels = np.array([1, 0] + [UNLABELLED] * 6, dtype=np.int8)
@@ -126,11 +143,40 @@ def test_a_member_with_every_k_is_refit_every_kth_time_or_after_a_new_relevant_r
     assert fitted == [0, 0, 0, 3, 4] and ens.fitted_at_[0] == 4
 
 
+def test_a_shortlisted_member_rescores_its_shortlist_between_full_rescorings():
+    rng = np.random.default_rng(0)
+    X = sp.csr_matrix(rng.random((40, 6)).astype(np.float32))
+    labels = np.full(40, UNLABELLED, dtype=np.int8)
+    labels[:2] = [1, 0]
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb", "shortlist": 5, "rescore_every": 3}],
+                       combine="best", random_state=0)
+    scored_rows = []
+    for row, label in [(2, 0), (3, 0), (4, 0), (5, 0), (6, 1), (7, 0)]:
+        ens.fit([X, X], labels)
+        member = ens.members_[1]
+        calls = []
+        real = member.scores
+        member.scores = lambda M, real=real, calls=calls: (calls.append(M.shape[0]), real(M))[1]
+        ens.scores([X, X], labels)
+        member.scores = real
+        scored_rows.append(calls[0])
+        s = ens.cache_[1][1]
+        top = ens.full_[1][2]
+        unl = np.flatnonzero(labels == UNLABELLED)
+        rest = np.setdiff1d(unl, top)
+        assert s[np.intersect1d(top, unl)].min() > s[rest].max()  # the shortlist leads the member's queue
+        labels[row] = label
+    # full rescorings at scorings 0 and 3, and at 5, the first after the relevant record of step 4
+    assert scored_rows == [40, 5, 5, 40, 5, 40]
+
+
 @pytest.mark.parametrize("members, match", [
     ([{"features": "glove"}], "unknown feature set 'glove'; choose one of word, char, word_char, wordllama"),
     ([{"model": "bert"}], "unknown model 'bert'; choose one of lr, nb"),
     ([{"modle": "lr"}], "unknown keys modle"),
     ([{"every": 0}], "every must be a whole number >= 1"),
+    ([{"shortlist": -1}], "shortlist must be a whole number >= 0"),
+    ([{"rescore_every": 0}], "rescore_every must be a whole number >= 1"),
     ([], "at least one"),
 ])
 def test_bad_members_are_one_clear_error(pool, members, match):
