@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from jsonl import git_commit  # noqa: E402
+from screener.ensemble import RANKERS  # noqa: E402
 from screener.metrics import to_markdown
 from screener.model import library_versions  # noqa: E402
 from screener.orders import read_order  # noqa: E402
@@ -82,8 +83,7 @@ CONFIGS: dict[str, dict] = {
     "word_char_best_e4": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "every": 4}],
                                        "combine": "best"}},
     # the character member at another C (the default's C = 4 was chosen for word features)
-    "word_char_best_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
-                                        "combine": "best"}},
+    "word_char_best_cc1": {"ensemble": RANKERS["interleave"]},  # screener simulate --ranker interleave
     "word_char_best_cc025": {"ensemble": {"members": [{"features": "word"},
                                                       {"features": "char", "params": {"C": 0.25}}],
                                           "combine": "best"}},

@@ -128,6 +128,8 @@ FEATURE_SETS: dict[str, type] = {"word": TextFeatures, "char": CharFeatures, "wo
 class NaiveBayesRanker:
     """Multinomial naive Bayes on the labelled rows, with ``ActiveLearner``'s fit/margins/scores."""
 
+    calibrated = False  # naive Bayes' posteriors are notoriously overconfident
+
     def __init__(self, *, alpha: float = 3.822, random_state=None):
         self.alpha = alpha
         self.random_state = random_state
@@ -159,6 +161,12 @@ class NaiveBayesRanker:
 
 
 MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker}
+# Named ensembles for ``screener simulate --ranker``: ``interleave`` is the candidate every fold of
+# the pool-grouped cross-validation chose (README, "Ranker candidates chosen out of fold"): the
+# default learner on word 1-2 grams and on character 4-grams (at C = 1), queues interleaved.
+RANKERS: dict[str, dict] = {
+    "interleave": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}], "combine": "best"},
+}
 MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
 ADAPT = (None, "hedge")
 COMBINE = ("mean", "best")
@@ -238,6 +246,13 @@ class RankEnsemble(QueueSelection):
         self.full_: list[tuple | None] = [None] * len(self.members_)  # shortlists: see _shortlisted
         self.n_scorings_ = 0
         self.ranks_ = None  # each member's rank of every row at the last scoring (unlabelled rows only)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether ``scores`` are probabilities of relevance: only a one-member ensemble's (of a
+        calibrated model, without a shortlist); several members' are rank shares."""
+        return len(self.members) == 1 and not self.members[0].get("shortlist") and getattr(
+            MODELS[self.members[0].get("model", "lr")], "calibrated", True)
 
     @property
     def weights_(self) -> np.ndarray:
@@ -332,6 +347,18 @@ class RankEnsemble(QueueSelection):
 
 
 
+def ensemble_build(*, members: Sequence[dict], features: dict | None = None, **params):
+    """``replay_pool``'s ``build`` for a ``RankEnsemble`` of ``members`` (``params``: its other
+    parameters; ``features`` maps a feature-set name to its settings): the members' feature
+    matrices of the shuffled pool, and the ensemble on the replay's generator."""
+    _check_members(members)
+
+    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], None]:
+        return RankEnsemble(members=members, random_state=rng, **params), member_features(pool, members, features), None
+
+    return build
+
+
 def member_features(records: pd.DataFrame, members: Sequence[dict], settings: dict | None = None,
                     ) -> list[sp.csr_matrix]:
     """One feature matrix per member (each feature set built once; ``settings`` maps a feature-set
@@ -359,13 +386,7 @@ def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN
 
     ``features`` maps a feature-set name to its settings.
     """
-    _check_members(members)
-    settings = features or {}
-
-    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], None]:
-        Xs = member_features(pool, members, settings)
-        return RankEnsemble(members=members, adapt=adapt, eta=eta, combine=combine, random_state=rng), Xs, None
-
+    build = ensemble_build(members=members, features=features, adapt=adapt, eta=eta, combine=combine)
     run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                       stop_at_recall=stop_at_recall)
     return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))

@@ -43,14 +43,23 @@ class SimulationSettings:
     retrain_every: int = 1
     stop_at_last_relevant: bool = False
     stop_at_recall: float | None = None  # stop once this share of the (non-prior) relevant records is found
+    # a named ensemble of ``screener.ensemble.RANKERS`` instead of the learner (``None``: the default
+    # learner with ``learner``/``features``); its query strategy is ``learner``'s ``query``
+    ranker_name: str | None = None
 
     @property
     def ranker(self) -> RankerSettings:
         return RankerSettings(features=self.features, learner=self.learner)
 
     def as_dict(self) -> dict:
+        ranker = self.ranker.as_dict()
+        if self.ranker_name is not None:
+            from screener.ensemble import RANKERS
+
+            ranker = {"ranker": self.ranker_name, "ensemble": RANKERS[self.ranker_name],
+                      "query": self.learner.get("query", "max")}
         return {
-            **self.ranker.as_dict(),
+            **ranker,
             "retrain_every": self.retrain_every,
             "stop_at_last_relevant": self.stop_at_last_relevant,
             "stop_at_recall": self.stop_at_recall,
@@ -61,15 +70,24 @@ class SimulationSettings:
             raise ConfigError(f"retrain_every must be an integer >= 1, got {self.retrain_every!r}")
         if self.stop_at_recall is not None and not 0 < self.stop_at_recall <= 1:
             raise ConfigError(f"stop_at_recall must be in (0, 1], got {self.stop_at_recall}")
+        if self.ranker_name is not None:
+            from screener.ensemble import RANKERS
+
+            if self.ranker_name not in RANKERS:
+                raise ConfigError(f"unknown ranker {self.ranker_name!r}; choose default or {', '.join(RANKERS)}")
+            if set(self.learner) - {"query"} or self.features:
+                raise ConfigError(f"the {self.ranker_name} ranker has its own learner and feature settings; "
+                                  "only the query strategy can be given with it")
 
 
 @dataclass(frozen=True)
 class Simulation:
     """A replayed screening: the order, the model's checkpoints (``n_screened``,
-    ``expected_remaining``, ``var`` after each fit, for model-based stopping rules) and the learner."""
+    ``expected_remaining``, ``var`` after each fit, for model-based stopping rules; ``None`` when
+    the learner's scores are not probabilities) and the learner."""
 
     order: pd.DataFrame
-    checkpoints: pd.DataFrame
+    checkpoints: pd.DataFrame | None
     learner: Learner | None = field(default=None, repr=False, compare=False)  # as the last step left it
 
 
@@ -124,11 +142,19 @@ def run_simulation(
     settings = settings or SimulationSettings()
     settings.check()
 
-    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[ActiveLearner, object, object]:
-        features = settings.ranker.make_features()
-        X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
-        pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
-        return settings.ranker.make_learner(random_state=rng), X, pseudo
+    if settings.ranker_name is not None:
+        if criteria is not None:
+            raise ConfigError(f"the {settings.ranker_name} ranker does not take a criteria file yet: "
+                              "leave out --criteria, or use the default ranker")
+        from screener.ensemble import RANKERS, ensemble_build
+
+        build = ensemble_build(**RANKERS[settings.ranker_name], query=settings.learner.get("query", "max"))
+    else:
+        def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[ActiveLearner, object, object]:
+            features = settings.ranker.make_features()
+            X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
+            pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
+            return settings.ranker.make_learner(random_state=rng), X, pseudo
 
     return replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                        retrain_every=settings.retrain_every, stop_at_recall=settings.stop_at_recall,
@@ -194,8 +220,11 @@ def replay_pool(
             "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
         }
     )
-    return Simulation(order, pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"]),
-                      learner)
+    # checkpoints sum probabilities: a learner whose scores are not probabilities (a rank
+    # ensemble's) has none, and model-based stopping rules are left out of its replays
+    cps = (pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"])
+           if getattr(learner, "calibrated", True) else None)
+    return Simulation(order, cps, learner)
 
 
 def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=None, retrain_every: int = 1,

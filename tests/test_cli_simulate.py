@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from conftest import run_cli
 from screener.demo_data import make_demo_pool
 
@@ -30,6 +32,37 @@ def test_simulate_bad_seeds_and_missing_data_are_one_line(tmp_path):
     make_demo_pool(60, random_state=5).to_csv(pool, index=False)
     code, _, err = run_cli(["simulate", pool, "--seeds", "9-2", "--out", tmp_path / "o"])
     assert code == 1 and "--seeds" in err
+
+
+def test_simulate_with_the_interleave_ranker_records_it_and_writes_no_checkpoints(tmp_path):
+    pool = tmp_path / "pool.csv"
+    make_demo_pool(150, random_state=5).to_csv(pool, index=False)
+    code, out, err = run_cli(["simulate", pool, "--ranker", "interleave", "--out", tmp_path / "run"])
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["settings"]["ranker"] == "interleave"
+    assert [m["features"] for m in metrics["settings"]["ensemble"]["members"]] == ["word", "char"]
+    order = pd.read_csv(tmp_path / "run" / "order.csv")
+    assert len(order) == 150 and order.record_id.is_unique
+    # its scores are rank shares, not probabilities: no checkpoints for model-based stopping rules
+    assert not (tmp_path / "run" / "checkpoints.csv").exists()
+    code, _, _ = run_cli(["simulate", pool, "--out", tmp_path / "default"])
+    assert code == 0 and (tmp_path / "default" / "checkpoints.csv").exists()
+    default = pd.read_csv(tmp_path / "default" / "order.csv")
+    assert not order.record_id.equals(default.record_id)  # another ranker, another order
+
+
+def test_simulate_ranker_errors_are_one_line(tmp_path):
+    pool = tmp_path / "pool.csv"
+    make_demo_pool(60, random_state=5).to_csv(pool, index=False)
+    code, _, err = run_cli(["simulate", pool, "--ranker", "bert", "--out", tmp_path / "o"])
+    assert code == 1 and "unknown ranker 'bert'; choose default or interleave" in err
+    assert len(err.strip().splitlines()) == 1
+    criteria = tmp_path / "criteria.txt"
+    criteria.write_text("peer support in drug addiction interventions")
+    code, _, err = run_cli(["simulate", pool, "--ranker", "interleave", "--criteria", criteria, "--out", tmp_path / "o"])
+    assert code == 1 and "does not take a criteria file" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_demo_runs_on_shipped_data_and_writes_the_plot(tmp_path):
