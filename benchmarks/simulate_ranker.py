@@ -39,7 +39,7 @@ def main() -> int:
 
         order = simulate(records, seed=0)
     else:
-        from screener.ensemble import simulate_ensemble
+        from screener.simulate import simulate_ensemble
 
         ens = dict(CONFIGS[args.ranker]["ensemble"])
         ens["members"] = [_resolve(m) for m in ens["members"]]

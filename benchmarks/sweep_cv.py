@@ -176,7 +176,7 @@ def one_run(name: str, records: pd.DataFrame, pool: str, label: str, seed: int) 
     config = CONFIGS[name]
     t0 = time.process_time()
     if "ensemble" in config:
-        from screener.ensemble import simulate_ensemble
+        from screener.simulate import simulate_ensemble
 
         ens = dict(config["ensemble"])
         ens["members"] = [_resolve(m) for m in ens["members"]]

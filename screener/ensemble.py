@@ -23,7 +23,7 @@ character 4-grams within words (``screener.charcounts``); ``word_char``, both in
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
 A ``RankEnsemble`` is a learner as ``active.step`` drives one (``fit``, ``scores``, ``select``,
-``ranking``; its ``X`` is one matrix per member), so ``simulate_ensemble`` replays a labelled pool
+``ranking``; its ``X`` is one matrix per member), so ``screener.simulate.simulate_ensemble`` replays a labelled pool
 through ``screener.simulate``'s own protocol and loop (``replay_pool``: its priors, the seeded
 shuffle of the pool in record-id order, ``active.step`` once per record), for
 ``benchmarks/sweep_cv.py``; a one-member ensemble ranks by that member's own scores.
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +44,8 @@ from screener.active import UNLABELLED, ActiveLearner, QueueSelection
 from screener.charcounts import count_char_ngrams, tfidf_rows
 from screener.errors import ConfigError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
-from screener.labels import LABEL_COLUMN
 from screener.query import make_query_strategy
 from screener.seeding import check_random_state
-from screener.simulate import replay_pool
 
 
 class CharFeatures:
@@ -367,26 +364,3 @@ def member_features(records: pd.DataFrame, members: Sequence[dict], settings: di
     built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(records)
              for name in dict.fromkeys(m.get("features", "word") for m in members)}
     return [built[m.get("features", "word")] for m in members]
-
-
-@dataclass(frozen=True)
-class EnsembleRun:
-    """A replayed screening by a ``RankEnsemble``: the order (``simulate``'s columns) and the
-    members' weights at the end (equal unless ``adapt``)."""
-
-    order: pd.DataFrame
-    weights: tuple[float, ...]
-
-
-def simulate_ensemble(records: pd.DataFrame, *, label_column: str = LABEL_COLUMN, seed: int = 0,
-                      prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
-                      features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
-                      combine: str = "mean", stop_at_recall: float | None = None) -> EnsembleRun:
-    """Replay one screening with a ``RankEnsemble``: ``simulate``'s protocol and loop (``replay_pool``).
-
-    ``features`` maps a feature-set name to its settings.
-    """
-    build = ensemble_build(members=members, features=features, adapt=adapt, eta=eta, combine=combine)
-    run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
-                      stop_at_recall=stop_at_recall)
-    return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))

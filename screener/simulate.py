@@ -164,6 +164,30 @@ def run_simulation(
 Build = Callable[[pd.DataFrame, np.random.Generator], tuple[Learner, object, object]]
 
 
+@dataclass(frozen=True)
+class EnsembleRun:
+    """A replayed screening by a ``screener.ensemble.RankEnsemble``: the order (``simulate``'s
+    columns) and the members' weights at the end (equal unless ``adapt``)."""
+
+    order: pd.DataFrame
+    weights: tuple[float, ...]
+
+
+def simulate_ensemble(records: pd.DataFrame, *, label_column: str = DEFAULT_LABEL, seed: int = 0,
+                      prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
+                      features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
+                      combine: str = "mean", stop_at_recall: float | None = None) -> EnsembleRun:
+    """Replay one screening with a ``RankEnsemble`` of ``members`` (its other parameters: ``adapt``,
+    ``eta``, ``combine``; ``features`` maps a feature-set name to its settings): ``replay_pool``,
+    the protocol and loop of every replay."""
+    from screener.ensemble import ensemble_build  # the ensemble's model code, loaded only when used
+
+    build = ensemble_build(members=members, features=features, adapt=adapt, eta=eta, combine=combine)
+    run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
+                      stop_at_recall=stop_at_recall)
+    return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))
+
+
 def replay_pool(
     records: pd.DataFrame,
     build: Build,

@@ -18,10 +18,9 @@ from screener.ensemble import (
     RankEnsemble,
     WordCharFeatures,
     WordLlamaFeatures,
-    simulate_ensemble,
 )
 from screener.errors import ConfigError
-from screener.simulate import SimulationSettings, simulate
+from screener.simulate import SimulationSettings, simulate, simulate_ensemble
 
 TWO = [{"features": "word"}, {"features": "char"}]
 

@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from screener.demo_data import make_demo_pool
-from screener.ensemble import simulate_ensemble
+from screener.simulate import simulate_ensemble
 
 TWO = [{"features": "word"}, {"features": "char"}]
 
