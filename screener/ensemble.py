@@ -343,7 +343,6 @@ class RankEnsemble(QueueSelection):
         return s
 
 
-
 def ensemble_build(*, members: Sequence[dict], features: dict | None = None, **params):
     """``replay_pool``'s ``build`` for a ``RankEnsemble`` of ``members`` (``params``: its other
     parameters; ``features`` maps a feature-set name to its settings): the members' feature

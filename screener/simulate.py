@@ -244,11 +244,15 @@ def replay_pool(
             "score": np.r_[np.full(len(prior_pos), np.nan), picked_scores],
         }
     )
-    # checkpoints sum probabilities: a learner whose scores are not probabilities (a rank
-    # ensemble's) has none, and model-based stopping rules are left out of its replays
-    cps = (pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"])
-           if getattr(learner, "calibrated", True) else None)
+    cps = pd.DataFrame(checkpoints, columns=["n_screened", "expected_remaining", "var"]) if _calibrated(learner) else None
     return Simulation(order, cps, learner)
+
+
+def _calibrated(learner: Learner) -> bool:
+    """Whether the learner's scores are probabilities: checkpoints sum them, so a learner whose
+    scores are not (a rank ensemble's) has none, and model-based stopping rules are left out of
+    its replays."""
+    return bool(getattr(learner, "calibrated", True))
 
 
 def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=None, retrain_every: int = 1,
@@ -261,7 +265,7 @@ def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=Non
     > 1 the records between fits are picked from the last scores. Stops when every record is
     screened, ``stop_found`` relevant records are found or ``max_picks`` records are picked. Returns the rows picked, their scores
     at the time and the model's checkpoints (records screened, expected and variance of the
-    relevant records left, after each fit).
+    relevant records left, after each fit; none when its scores are not probabilities).
     """
     picked: list[int] = []
     picked_scores: list[float] = []
@@ -270,13 +274,15 @@ def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=Non
     n_total = int((labels == UNLABELLED).sum())
     found = int((labels == 1).sum())
     since_fit, scores = retrain_every, None
+    calibrated = _calibrated(learner)
     while len(picked) < n_total:
         if since_fit >= retrain_every or scores is None:
             result = step(learner, X, labels, pseudo=pseudo, n=1)
             scores, j = result.scores, int(result.queue[0])
             since_fit = 0
-            p = scores[labels == UNLABELLED]
-            checkpoints.append((n_known + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
+            if calibrated:
+                p = scores[labels == UNLABELLED]
+                checkpoints.append((n_known + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
         else:
             j = int(learner.select(scores, labels, n=1)[0])
         labels[j] = y[j]
