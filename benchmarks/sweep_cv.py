@@ -132,6 +132,32 @@ CONFIGS: dict[str, dict] = {
                                          "features": {"char": {"ngram_range": (3, 3)}}, "combine": "best"}},
     "word_char5_best_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
                                          "features": {"char": {"ngram_range": (5, 5)}}, "combine": "best"}},
+    # a third queue: each record's similarity to its nearest include (relevance feedback by example)
+    "word_char_knn_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}},
+                                                    {"features": "word", "model": "knn"}], "combine": "best"}},
+    "word_char_knn3_best": {"ensemble": {"members": [{"features": "word"},
+                                                     {"features": "char", "params": {"C": 1.0}},
+                                                     {"features": "word", "model": "knn", "params": {"k": 3}}],
+                                         "combine": "best"}},
+    # a third queue: multinomial naive Bayes on the word features (ASReview's former default)
+    "word_char_nb_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}},
+                                                   {"features": "word", "model": "nb"}], "combine": "best"}},
+    # a third queue: the default learner on static word embeddings (wordllama, if installed)
+    "word_char_wl_best": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}},
+                                                   {"features": "wordllama"}], "combine": "best"}},
+    # the interleave as a bandit over its two queues: each member's share of the picks follows the
+    # hit rate of the records it picked (discounted per labelled record)
+    "word_char_best_cc1_hits98": {"ensemble": {"members": [{"features": "word"},
+                                                           {"features": "char", "params": {"C": 1.0}}],
+                                               "combine": "best", "adapt": "hits", "decay": 0.98}},
+    "word_char_best_cc1_hits995": {"ensemble": {"members": [{"features": "word"},
+                                                            {"features": "char", "params": {"C": 1.0}}],
+                                                "combine": "best", "adapt": "hits", "decay": 0.995}},
+    # the two queues by reciprocal rank fusion: between the interleave (best rank) and Borda (mean)
+    "word_char_rrf3_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+                                        "combine": "rrf", "rrf_k": 3.0}},
+    "word_char_rrf20_cc1": {"ensemble": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}],
+                                         "combine": "rrf", "rrf_k": 20.0}},
     "lr_svm_best": {"ensemble": {"members": [{"features": "word"},
                                              {"features": "word", "params": {"classifier": "svm", "class_weight": 9.8,
                                                                              "presumed_negatives": 0}}],

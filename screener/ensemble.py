@@ -157,7 +157,48 @@ class NaiveBayesRanker:
         return 1.0 / (1.0 + np.exp(-np.clip(self.margins(X), -40, 40)))
 
 
-MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker}
+class NearestIncludeRanker:
+    """Each record's mean cosine similarity to its ``k`` most similar relevant records (rows are
+    l2-normalised, so a dot product): relevance feedback by example, which finds the near
+    neighbours of a single include that a linear model over all the includes ranks low.
+
+    ``negative`` > 0 subtracts that share of the mean similarity to the ``k`` most similar
+    irrelevant records. Before the first relevant record, the criteria row (``pseudo``) stands in.
+    """
+
+    calibrated = False  # similarities, not probabilities
+
+    def __init__(self, *, k: int = 1, negative: float = 0.0, random_state=None):
+        self.k = k
+        self.negative = negative
+        self.random_state = random_state
+
+    def fit(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None,
+            ) -> NearestIncludeRanker:
+        if not (isinstance(self.k, (int, np.integer)) and self.k >= 1):
+            raise ConfigError(f"k must be a whole number >= 1, got {self.k!r}")
+        pos = np.flatnonzero(labels == 1)
+        self.relevant_ = X[pos] if len(pos) else pseudo
+        self.irrelevant_ = X[np.flatnonzero(labels == 0)] if self.negative > 0 else None
+        return self
+
+    def _top_mean(self, X: sp.csr_matrix, R: sp.csr_matrix | None) -> np.ndarray:
+        if R is None or R.shape[0] == 0:
+            return np.zeros(X.shape[0])
+        sims = (X @ R.T).toarray()
+        k = min(int(self.k), sims.shape[1])
+        if k == 1:
+            return sims.max(axis=1)
+        return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        s = self._top_mean(X, self.relevant_)
+        if self.irrelevant_ is not None:
+            s = s - self.negative * self._top_mean(X, self.irrelevant_)
+        return s
+
+
+MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker, "knn": NearestIncludeRanker}
 # Named ensembles for ``screener simulate --ranker``: ``interleave`` is the candidate every fold of
 # the pool-grouped cross-validation chose (README, "Ranker candidates chosen out of fold"): the
 # default learner on word 1-2 grams and on character 4-grams (at C = 1), queues interleaved.
@@ -165,8 +206,8 @@ RANKERS: dict[str, dict] = {
     "interleave": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}], "combine": "best"},
 }
 MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
-ADAPT = (None, "hedge")
-COMBINE = ("mean", "best")
+ADAPT = (None, "hedge", "hits")
+COMBINE = ("mean", "best", "rrf")
 
 
 def _check_members(members: Sequence[dict]) -> None:
@@ -202,19 +243,29 @@ class RankEnsemble(QueueSelection):
         pool; a record rarely climbs from beyond the shortlist to the top within a few labels).
     adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
         relevant records found so far, see the module docstring).
-    combine : ``"mean"``, the weighted mean rank (Borda); or ``"best"``, each record's best rank
+    combine : ``"mean"``, the weighted mean rank (Borda); ``"rrf"`` (see ``rrf_k``); or ``"best"``, each record's best rank
         over the members (ties by the weighted mean), which interleaves the members' queues: a
         record one member puts k-th is read within the first ``k × members`` records. With
         weights (``adapt``), a member's ranks are divided by ``members × its weight``: the
         interleave gives a member a share of the picks in proportion to its weight.
     eta : the hedge's learning rate per relevant record (``inf``: follow the best member so far).
+    decay : for ``adapt="hits"``, the discount per labelled record of each member's counts of
+        the records it picked and of those that were relevant (its weight is the posterior mean
+        hit rate, Beta(1, 1) prior, of the records it picked: a bandit over the members' queues).
+    rrf_k : for ``combine="rrf"`` (reciprocal rank fusion, Cormack, Clarke & Büttcher 2009), a
+        record's score is the weighted sum of ``1 / (rrf_k + 1 + rank)`` over members: between
+        the mean and the best rank, a small ``rrf_k`` rewards one member's top places, a large one
+        agreement.
     query : the query strategy applied to the combined score.
     random_state : seed or generator; the members draw from it in turn.
     """
 
     def __init__(self, *, members: Sequence[dict] = ({"features": "word", "model": "lr"},), adapt: str | None = None,
-                 eta: float = 1.0, combine: str = "mean", query: str = "max", random_state=None):
+                 eta: float = 1.0, decay: float = 0.98, combine: str = "mean", query: str = "max",
+                 rrf_k: float = 10.0, random_state=None):
         self.members = members
+        self.decay = decay
+        self.rrf_k = rrf_k
         self.adapt = adapt
         self.combine = combine
         self.eta = eta
@@ -231,11 +282,17 @@ class RankEnsemble(QueueSelection):
             raise ConfigError(f"combine must be one of {', '.join(COMBINE)}, got {self.combine!r}")
         if not self.eta > 0:
             raise ConfigError(f"eta must be > 0, got {self.eta!r}")
+        if not self.rrf_k >= 0:
+            raise ConfigError(f"rrf_k must be >= 0, got {self.rrf_k!r}")
+        if not 0 < self.decay <= 1:
+            raise ConfigError(f"decay must be in (0, 1], got {self.decay!r}")
         self.rng_ = check_random_state(self.random_state)
         self.query_ = make_query_strategy(self.query)
         self.members_ = [MODELS[m.get("model", "lr")](**{**m.get("params", {}), "random_state": self.rng_})
                          for m in self.members]
         self.loss_ = np.zeros(len(self.members_))
+        self.hits_ = np.zeros(len(self.members_))  # adapt="hits": discounted relevant picks, and picks
+        self.picks_ = np.zeros(len(self.members_))
         self.n_fits_ = 0
         self.fitted_at_ = np.full(len(self.members_), -1)  # each member's last fit, and its relevant count then
         self.relevant_at_ = np.full(len(self.members_), -1)
@@ -253,6 +310,9 @@ class RankEnsemble(QueueSelection):
 
     @property
     def weights_(self) -> np.ndarray:
+        if self.adapt == "hits":
+            w = (self.hits_ + 1) / (self.picks_ + 2)
+            return w / w.sum()
         if self.adapt is None or not self.loss_.any():
             return np.full(len(self.loss_), 1 / len(self.loss_))
         if math.isinf(self.eta):
@@ -275,6 +335,8 @@ class RankEnsemble(QueueSelection):
             found = np.flatnonzero((self.ranks_[0] >= 0) & (labels == 1))
             if len(found):
                 self.loss_ += np.log1p(self.ranks_[:, found]).sum(axis=1)
+            if self.adapt == "hits":
+                self._credit_picks(labels)
         n_relevant = int((labels == 1).sum())
         for i, (member, X) in enumerate(zip(self.members_, Xs)):
             every = int(self.members[i].get("every", 1))
@@ -285,6 +347,21 @@ class RankEnsemble(QueueSelection):
             self.cache_[i] = None
         self.n_fits_ += 1
         return self
+
+    def _credit_picks(self, labels: np.ndarray) -> None:
+        """Credit each record labelled since the last scoring to the member(s) whose weighted place
+        put it first (shared among ties), with its label; older counts discounted per record."""
+        picked = np.flatnonzero((self.ranks_[0] >= 0) & (labels != UNLABELLED))
+        if not len(picked):
+            return
+        place = self.ranks_[:, picked] / self.place_scale_[:, None]
+        credit = (place == place.min(axis=0)).astype(float)
+        credit /= credit.sum(axis=0)
+        for j in np.argsort(place.min(axis=0), kind="stable"):  # in the order they were queued
+            self.hits_ *= self.decay
+            self.picks_ *= self.decay
+            self.hits_ += credit[:, j] * (labels[picked[j]] == 1)
+            self.picks_ += credit[:, j]
 
     def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray | None = None) -> np.ndarray:
         """The combined score of every row: weighted mean of (1 − rank share) over members, unlabelled rows only.
@@ -311,9 +388,12 @@ class RankEnsemble(QueueSelection):
         share = 1.0 - ranks[:, unl] / max(len(unl), 1)
         combined = np.zeros(len(labels))
         combined[unl] = self.weights_ @ share
+        self.place_scale_ = len(self.members_) * self.weights_
         if self.combine == "best":  # the best (weighted) place decides; the mean share (< 1) only breaks its ties
-            place = ranks[:, unl] / (len(self.members_) * self.weights_[:, None])
+            place = ranks[:, unl] / self.place_scale_[:, None]
             combined[unl] = len(unl) - place.min(axis=0) + combined[unl]
+        elif self.combine == "rrf":  # reciprocal rank fusion: sum of w / (rrf_k + 1 + rank)
+            combined[unl] = self.weights_ @ (1.0 / (self.rrf_k + 1.0 + ranks[:, unl]))
         return combined
 
     def _shortlisted(self, i: int, X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from screener.ensemble import (
     FEATURE_SETS,
     MODELS,
     CharFeatures,
+    NearestIncludeRanker,
     RankEnsemble,
     WordCharFeatures,
     WordLlamaFeatures,
@@ -104,6 +105,14 @@ def test_best_combination_interleaves_the_members_queues():
     mean.members_[0].intercept_ = mean.members_[1].intercept_ = 0.0
     m = mean.scores([X, X], labels)
     assert np.argmax(m[2:]) + 2 == 3  # the mean rank puts the compromise (2nd by both) first instead
+    for k, first in ((0.0, {2, 5}), (10.0, {3})):  # reciprocal rank fusion: small k, the tops; large k, agreement
+        rrf = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine="rrf", rrf_k=k, random_state=0)
+        rrf.fit([X, X], labels)
+        rrf.members_[0].coef_, rrf.members_[1].coef_ = nb0.coef_, nb1.coef_
+        rrf.members_[0].intercept_ = rrf.members_[1].intercept_ = 0.0
+        r = rrf.scores([X, X], labels)
+        assert np.isclose(r[3], 2 * 0.5 / (k + 2)) and np.isclose(r[2], 0.5 / (k + 1) + 0.5 / (k + 4))
+        assert set(np.flatnonzero(np.isclose(r, r.max()))) == first
     run = simulate_ensemble(make_demo_pool(80, random_state=1).drop(columns=["label_abstract_screening"]),
                             seed=3, members=TWO, combine="best")
     assert run.order.record_id.is_unique and len(run.order) == 80
@@ -124,6 +133,49 @@ def test_a_weighted_interleave_gives_the_heavier_member_more_of_the_picks():
     queue = (np.argsort(-s[2:], kind="stable") + 2).tolist()
     # member 0's places are its ranks / 1.5, member 1's its ranks / 0.5: three picks of 0's for each of 1's
     assert queue[:4] == [2, 9, 3, 4] and queue[4] in (5, 8)
+
+
+def test_the_hits_bandit_gives_the_member_whose_picks_were_relevant_more_of_the_picks():
+    X = sp.csr_matrix(np.eye(10))
+    labels = np.array([1, 0] + [UNLABELLED] * 8, dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine="best", adapt="hits", decay=1.0,
+                       random_state=0).fit([X, X], labels)
+    nb0, nb1 = ens.members_
+    nb0.coef_ = np.array([0, 0, 8, 7, 6, 5, 4, 3, 2, 1.0])  # queue 2, 3, ..., 9
+    nb1.coef_ = nb0.coef_[[0, 1, *range(9, 1, -1)]]  # queue 9, 8, ..., 2
+    nb0.intercept_ = nb1.intercept_ = 0.0
+    assert np.allclose(ens.weights_, [0.5, 0.5])  # no picks yet: the prior
+    ens.scores([X, X], labels)
+    labels[2], labels[9] = 1, 0  # member 0's first pick relevant, member 1's not
+    ens._setup()
+    ens.members_[0].fit, ens.members_[1].fit = (lambda *a, **k: None), (lambda *a, **k: None)  # keep the queues
+    ens.fit([X, X], labels)
+    assert ens.hits_.tolist() == [1.0, 0.0] and ens.picks_.tolist() == [1.0, 1.0]
+    # posterior means 2/3 and 1/3: member 0's places are its ranks / (4/3), member 1's / (2/3)
+    assert np.allclose(ens.weights_, [2 / 3, 1 / 3])
+    s = ens.scores([X, X], labels)
+    queue = (np.argsort(-s, kind="stable")).tolist()[:3]
+    assert queue == [3, 8, 4]  # 3 and 8 tie at place 0; the weighted mean share puts 3 first
+    with pytest.raises(ConfigError, match="decay"):
+        RankEnsemble(members=[{"model": "nb"}], adapt="hits", decay=0).fit([X], labels)
+
+
+def test_the_nearest_include_model_scores_by_similarity_to_the_closest_relevant_records():
+    X = sp.csr_matrix(np.array([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0], [0.6, 0.8, 0], [0, 0, 1.0]]))
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    knn = NearestIncludeRanker().fit(X, labels)
+    assert np.allclose(knn.scores(X)[2:], [0.8, 0.6, 0.0])
+    labels[3] = 1  # a second include: the mean of the two most similar with k = 2
+    assert np.allclose(NearestIncludeRanker(k=2).fit(X, labels).scores(X)[[2, 4]], [(0.8 + 0.96) / 2, 0.0])
+    # the irrelevant record's similarity subtracted
+    assert np.allclose(NearestIncludeRanker(negative=1.0).fit(X, labels).scores(X)[2], 0.96 - 0.6)
+    # before any include, the criteria row stands in; without it, no signal
+    none = np.array([0, 0, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    assert np.allclose(NearestIncludeRanker().fit(X, none, pseudo=X[4]).scores(X)[2:], [0, 0, 1])
+    assert not NearestIncludeRanker().fit(X, none).scores(X).any()
+    assert not NearestIncludeRanker.calibrated
+    with pytest.raises(ConfigError, match="k must"):
+        NearestIncludeRanker(k=0).fit(X, labels)
 
 
 def test_a_member_with_every_k_is_refit_every_kth_time_or_after_a_new_relevant_record():
@@ -186,14 +238,16 @@ def test_bad_members_are_one_clear_error(pool, members, match):
 def test_bad_settings_name_the_parameter():
     with pytest.raises(ConfigError, match="adapt"):
         RankEnsemble(adapt="vote").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
-    with pytest.raises(ConfigError, match="combine must be one of mean, best"):
+    with pytest.raises(ConfigError, match="combine must be one of mean, best, rrf"):
         RankEnsemble(combine="max").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
     with pytest.raises(ConfigError, match="eta"):
         RankEnsemble(eta=0).fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
+    with pytest.raises(ConfigError, match="rrf_k"):
+        RankEnsemble(combine="rrf", rrf_k=-1).fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
 
 
 def test_registries_and_char_features():
-    assert set(FEATURE_SETS) == {"word", "char", "word_char", "wordllama"} and set(MODELS) == {"lr", "nb"}
+    assert set(FEATURE_SETS) == {"word", "char", "word_char", "wordllama"} and set(MODELS) == {"lr", "nb", "knn"}
 
     records = pd.DataFrame({"title": ["insulin trial", "peer support"], "abstract": ["", ""]})
     X = CharFeatures(min_df=1).fit_transform(records)
