@@ -70,7 +70,7 @@ def make_features(ranker: str, records, n_jobs: int | None = None):
 
     ens = CONFIGS[ranker]["ensemble"]
     others = [m for m in ens["members"] if m.get("features", "word") != "word"]
-    built = iter(member_features(records, others, ens.get("features")))
+    built = iter(member_features(records, others, ens.get("features"))[0])
     return [word if m.get("features", "word") == "word" else next(built) for m in ens["members"]]
 
 

@@ -138,13 +138,19 @@ def count_char_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (4, 4),
     return X, terms
 
 
-def tfidf_rows(X: sp.csr_matrix, *, sublinear_tf: bool = True, dtype=np.float32, rows: int = BATCH) -> sp.csr_matrix:
+def smooth_idf(X: sp.csr_matrix, dtype=np.float32) -> np.ndarray:
+    """``TfidfTransformer``'s smooth idf of each column of a count matrix: ln((1 + n) / (1 + df)) + 1."""
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    return (np.log((1 + X.shape[0]) / (1 + df)) + 1).astype(dtype)
+
+
+def tfidf_rows(X: sp.csr_matrix, *, sublinear_tf: bool = True, dtype=np.float32, rows: int = BATCH,
+               idf: np.ndarray | None = None) -> sp.csr_matrix:
     """``TfidfTransformer``'s weights (smooth idf, optionally 1 + log tf, l2 rows) of a count matrix,
     in ``dtype``, ``rows`` rows at a time; the result shares ``X``'s index arrays and ``X`` loses its
-    data (it must not be used afterwards)."""
+    data (it must not be used afterwards). ``idf``: the weights to use (default: ``X``'s own)."""
     n_docs = X.shape[0]
-    df = np.bincount(X.indices, minlength=X.shape[1])
-    idf = (np.log((1 + n_docs) / (1 + df)) + 1).astype(dtype)
+    idf = smooth_idf(X, dtype) if idf is None else np.asarray(idf, dtype=dtype)
     data = np.empty(len(X.data), dtype=dtype)
     for s in range(0, n_docs, rows):
         ip = np.asarray(X.indptr[s : s + rows + 1], dtype=np.int64)

@@ -38,10 +38,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
 from screener.active import UNLABELLED, ActiveLearner, QueueSelection
-from screener.charcounts import count_char_ngrams, tfidf_rows
+from screener.charcounts import count_char_ngrams, smooth_idf, tfidf_rows
 from screener.errors import ConfigError
 from screener.features import DEFAULT_FIELDS, TextFeatures, record_text
 from screener.query import make_query_strategy
@@ -67,7 +68,16 @@ class CharFeatures:
                                                     max_df=self.max_df)
         except ValueError:  # a tiny pool: every n-gram below min_df
             counts, self.terms_ = count_char_ngrams(texts, ngram_range=tuple(self.ngram_range))
-        return tfidf_rows(counts)
+        self.idf_ = smooth_idf(counts)
+        return tfidf_rows(counts, idf=self.idf_)
+
+    def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """Rows for other texts (a criteria pseudo-document) in the pool's n-grams and idf weights."""
+        if not hasattr(self, "idf_"):
+            raise ConfigError("character features must be fitted on a pool before they transform other texts")
+        counter = CountVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), strip_accents="unicode",
+                                  vocabulary={t: i for i, t in enumerate(self.terms_)}, dtype=np.int32)
+        return tfidf_rows(counter.transform(list(documents)).tocsr(), idf=self.idf_)
 
 
 class WordCharFeatures:
@@ -180,6 +190,15 @@ class NearestIncludeRanker:
         pos = np.flatnonzero(labels == 1)
         self.relevant_ = X[pos] if len(pos) else pseudo
         self.irrelevant_ = X[np.flatnonzero(labels == 0)] if self.negative > 0 else None
+        last = getattr(self, "nearest_", None)  # k = 1: (matrix, includes, their max similarity), updated by the new
+        if self.k == 1 and len(pos) and last is not None and last[0] is X and np.isin(last[1], pos).all():
+            new = np.setdiff1d(pos, last[1])
+            best = last[2] if not len(new) else np.maximum(last[2], (X @ X[new].T).toarray().max(axis=1))
+            self.nearest_ = (X, pos, best)
+        elif self.k == 1 and len(pos):
+            self.nearest_ = (X, pos, self._top_mean(X, self.relevant_))
+        else:
+            self.nearest_ = None
         return self
 
     def _top_mean(self, X: sp.csr_matrix, R: sp.csr_matrix | None) -> np.ndarray:
@@ -192,7 +211,8 @@ class NearestIncludeRanker:
         return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
 
     def scores(self, X: sp.csr_matrix) -> np.ndarray:
-        s = self._top_mean(X, self.relevant_)
+        nearest = getattr(self, "nearest_", None)
+        s = nearest[2] if nearest is not None and nearest[0] is X else self._top_mean(X, self.relevant_)
         if self.irrelevant_ is not None:
             s = s - self.negative * self._top_mean(X, self.irrelevant_)
         return s
@@ -207,7 +227,7 @@ RANKERS: dict[str, dict] = {
 }
 MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
 ADAPT = (None, "hedge", "hits")
-COMBINE = ("mean", "best", "rrf")
+COMBINE = ("mean", "best", "rrf", "max_proba", "mean_proba")
 
 
 def _check_members(members: Sequence[dict]) -> None:
@@ -243,7 +263,9 @@ class RankEnsemble(QueueSelection):
         pool; a record rarely climbs from beyond the shortlist to the top within a few labels).
     adapt : ``None`` (equal weights) or ``"hedge"`` (weights from each member's ranks of the
         relevant records found so far, see the module docstring).
-    combine : ``"mean"``, the weighted mean rank (Borda); ``"rrf"`` (see ``rrf_k``); or ``"best"``, each record's best rank
+    combine : ``"mean"``, the weighted mean rank (Borda); ``"rrf"`` (see ``rrf_k``);
+        ``"max_proba"``/``"mean_proba"``, the highest / weighted mean of the members' own scores
+        (probabilities, for calibrated members: the queue follows the more confident one); or ``"best"``, each record's best rank
         over the members (ties by the weighted mean), which interleaves the members' queues: a
         record one member puts k-th is read within the first ``k × members`` records. With
         weights (``adapt``), a member's ranks are divided by ``members × its weight``: the
@@ -256,14 +278,16 @@ class RankEnsemble(QueueSelection):
         record's score is the weighted sum of ``1 / (rrf_k + 1 + rank)`` over members: between
         the mean and the best rank, a small ``rrf_k`` rewards one member's top places, a large one
         agreement.
+    weights : fixed weights, one per member (normalised; equal by default), when ``adapt`` is None.
     query : the query strategy applied to the combined score.
     random_state : seed or generator; the members draw from it in turn.
     """
 
     def __init__(self, *, members: Sequence[dict] = ({"features": "word", "model": "lr"},), adapt: str | None = None,
                  eta: float = 1.0, decay: float = 0.98, combine: str = "mean", query: str = "max",
-                 rrf_k: float = 10.0, random_state=None):
+                 rrf_k: float = 10.0, weights: Sequence[float] | None = None, random_state=None):
         self.members = members
+        self.weights = weights
         self.decay = decay
         self.rrf_k = rrf_k
         self.adapt = adapt
@@ -282,6 +306,9 @@ class RankEnsemble(QueueSelection):
             raise ConfigError(f"combine must be one of {', '.join(COMBINE)}, got {self.combine!r}")
         if not self.eta > 0:
             raise ConfigError(f"eta must be > 0, got {self.eta!r}")
+        if self.weights is not None and (len(self.weights) != len(self.members)
+                                         or not all(np.isfinite(w) and w > 0 for w in self.weights)):
+            raise ConfigError(f"weights must be one positive number per member, got {self.weights!r}")
         if not self.rrf_k >= 0:
             raise ConfigError(f"rrf_k must be >= 0, got {self.rrf_k!r}")
         if not 0 < self.decay <= 1:
@@ -312,6 +339,9 @@ class RankEnsemble(QueueSelection):
     def weights_(self) -> np.ndarray:
         if self.adapt == "hits":
             w = (self.hits_ + 1) / (self.picks_ + 2)
+            return w / w.sum()
+        if self.adapt is None and self.weights is not None:
+            w = np.asarray(self.weights, dtype=float)
             return w / w.sum()
         if self.adapt is None or not self.loss_.any():
             return np.full(len(self.loss_), 1 / len(self.loss_))
@@ -394,6 +424,9 @@ class RankEnsemble(QueueSelection):
             combined[unl] = len(unl) - place.min(axis=0) + combined[unl]
         elif self.combine == "rrf":  # reciprocal rank fusion: sum of w / (rrf_k + 1 + rank)
             combined[unl] = self.weights_ @ (1.0 / (self.rrf_k + 1.0 + ranks[:, unl]))
+        elif self.combine in ("max_proba", "mean_proba"):  # the members' probabilities, not their ranks
+            proba = np.vstack([np.asarray(s, dtype=float)[unl] for s in member_scores])
+            combined[unl] = proba.max(axis=0) if self.combine == "max_proba" else self.weights_ @ proba
         return combined
 
     def _shortlisted(self, i: int, X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
@@ -423,23 +456,37 @@ class RankEnsemble(QueueSelection):
         return s
 
 
-def ensemble_build(*, members: Sequence[dict], features: dict | None = None, **params):
+def ensemble_build(*, members: Sequence[dict], features: dict | None = None, pseudo_document: str | None = None,
+                   **params):
     """``replay_pool``'s ``build`` for a ``RankEnsemble`` of ``members`` (``params``: its other
     parameters; ``features`` maps a feature-set name to its settings): the members' feature
-    matrices of the shuffled pool, and the ensemble on the replay's generator."""
+    matrices of the shuffled pool, the ensemble on the replay's generator and, with a
+    ``pseudo_document`` (the criteria's), its row in each member's features."""
     _check_members(members)
 
-    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], None]:
-        return RankEnsemble(members=members, random_state=rng, **params), member_features(pool, members, features), None
+    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[RankEnsemble, list[sp.csr_matrix], list | None]:
+        Xs, pseudo = member_features(pool, members, features, pseudo_document=pseudo_document)
+        return RankEnsemble(members=members, random_state=rng, **params), Xs, pseudo
 
     return build
 
 
-def member_features(records: pd.DataFrame, members: Sequence[dict], settings: dict | None = None,
-                    ) -> list[sp.csr_matrix]:
+def member_features(records: pd.DataFrame, members: Sequence[dict], settings: dict | None = None, *,
+                    pseudo_document: str | None = None) -> tuple[list[sp.csr_matrix], list | None]:
     """One feature matrix per member (each feature set built once; ``settings`` maps a feature-set
-    name to its parameters)."""
+    name to its parameters) and, with a ``pseudo_document``, its row in each member's features
+    (else None)."""
     settings = settings or {}
-    built = {name: FEATURE_SETS[name](**settings.get(name, {})).fit_transform(records)
-             for name in dict.fromkeys(m.get("features", "word") for m in members)}
-    return [built[m.get("features", "word")] for m in members]
+    names = list(dict.fromkeys(m.get("features", "word") for m in members))
+    makers = {name: FEATURE_SETS[name](**settings.get(name, {})) for name in names}
+    if pseudo_document is not None:
+        missing = [name for name in names if not hasattr(makers[name], "transform")]
+        if missing:
+            raise ConfigError(f"feature set {missing[0]!r} cannot take a criteria file: leave out the criteria, "
+                              "or use the feature sets word and char")
+    built = {name: makers[name].fit_transform(records) for name in names}
+    pseudo = None
+    if pseudo_document is not None:
+        rows = {name: makers[name].transform([pseudo_document]) for name in names}
+        pseudo = [rows[m.get("features", "word")] for m in members]
+    return [built[m.get("features", "word")] for m in members], pseudo

@@ -143,12 +143,10 @@ def run_simulation(
     settings.check()
 
     if settings.ranker_name is not None:
-        if criteria is not None:
-            raise ConfigError(f"the {settings.ranker_name} ranker does not take a criteria file yet: "
-                              "leave out --criteria, or use the default ranker")
         from screener.ensemble import RANKERS, ensemble_build
 
-        build = ensemble_build(**RANKERS[settings.ranker_name], query=settings.learner.get("query", "max"))
+        build = ensemble_build(**RANKERS[settings.ranker_name], query=settings.learner.get("query", "max"),
+                               pseudo_document=criteria.pseudo_document() if criteria else None)
     else:
         def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[ActiveLearner, object, object]:
             features = settings.ranker.make_features()
@@ -176,15 +174,16 @@ class EnsembleRun:
 def simulate_ensemble(records: pd.DataFrame, *, label_column: str = DEFAULT_LABEL, seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
                       features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
-                      decay: float = 0.98, combine: str = "mean", rrf_k: float = 10.0, stop_at_recall: float | None = None,
+                      decay: float = 0.98, combine: str = "mean", rrf_k: float = 10.0,
+                      weights: Sequence[float] | None = None, stop_at_recall: float | None = None,
                       ) -> EnsembleRun:
     """Replay one screening with a ``RankEnsemble`` of ``members`` (its other parameters: ``adapt``,
-    ``eta``, ``decay``, ``combine``, ``rrf_k``; ``features`` maps a feature-set name to its settings): ``replay_pool``,
+    ``eta``, ``decay``, ``combine``, ``rrf_k``, ``weights``; ``features`` maps a feature-set name to its settings): ``replay_pool``,
     the protocol and loop of every replay."""
     from screener.ensemble import ensemble_build  # the ensemble's model code, loaded only when used
 
     build = ensemble_build(members=members, features=features, adapt=adapt, eta=eta, decay=decay,
-                           combine=combine, rrf_k=rrf_k)
+                           combine=combine, rrf_k=rrf_k, weights=weights)
     run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                       stop_at_recall=stop_at_recall)
     return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))

@@ -58,11 +58,21 @@ def test_simulate_ranker_errors_are_one_line(tmp_path):
     code, _, err = run_cli(["simulate", pool, "--ranker", "bert", "--out", tmp_path / "o"])
     assert code == 1 and "unknown ranker 'bert'; choose default or interleave" in err
     assert len(err.strip().splitlines()) == 1
-    criteria = tmp_path / "criteria.txt"
-    criteria.write_text("peer support in drug addiction interventions")
-    code, _, err = run_cli(["simulate", pool, "--ranker", "interleave", "--criteria", criteria, "--out", tmp_path / "o"])
-    assert code == 1 and "does not take a criteria file" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_the_interleave_takes_a_criteria_file_for_a_cold_start(tmp_path):
+    from screener.demo import DEMO_CRITERIA, DEMO_POOL
+
+    first = {}
+    for name, extra in (("criteria", ["--criteria", DEMO_CRITERIA]), ("random", [])):
+        code, _, err = run_cli(["simulate", DEMO_POOL, "--ranker", "interleave", "--prior-ids", "none", "--seed", "1",
+                                "--stop-at-last-relevant", *extra, "--out", tmp_path / name])
+        assert code == 0, err
+        first[name] = json.loads((tmp_path / name / "metrics.json").read_text())["first@5"]
+    assert json.loads((tmp_path / "criteria" / "metrics.json").read_text())["criteria"] == str(DEMO_CRITERIA)
+    # the criteria's rows in the word and the character features find the first five includes sooner
+    assert first["criteria"] < first["random"]
 
 
 def test_demo_runs_on_shipped_data_and_writes_the_plot(tmp_path):

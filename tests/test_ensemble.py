@@ -21,6 +21,7 @@ from screener.ensemble import (
     WordLlamaFeatures,
 )
 from screener.errors import ConfigError
+from screener.features import record_text
 from screener.simulate import SimulationSettings, simulate, simulate_ensemble
 
 TWO = [{"features": "word"}, {"features": "char"}]
@@ -113,6 +114,15 @@ def test_best_combination_interleaves_the_members_queues():
         r = rrf.scores([X, X], labels)
         assert np.isclose(r[3], 2 * 0.5 / (k + 2)) and np.isclose(r[2], 0.5 / (k + 1) + 0.5 / (k + 4))
         assert set(np.flatnonzero(np.isclose(r, r.max()))) == first
+    for combine in ("max_proba", "mean_proba"):  # the members' own scores (probabilities), not their ranks
+        pr = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine=combine, random_state=0)
+        pr.fit([X, X], labels)
+        pr.members_[0].coef_, pr.members_[1].coef_ = nb0.coef_, nb1.coef_
+        pr.members_[0].intercept_ = pr.members_[1].intercept_ = 0.0
+        p0, p1 = nb0.scores(X), nb1.scores(X)
+        want = np.maximum(p0, p1) if combine == "max_proba" else (p0 + p1) / 2
+        got = pr.scores([X, X], labels)
+        assert np.allclose(got[2:], want[2:]) and not got[:2].any()  # labelled rows score 0
     run = simulate_ensemble(make_demo_pool(80, random_state=1).drop(columns=["label_abstract_screening"]),
                             seed=3, members=TWO, combine="best")
     assert run.order.record_id.is_unique and len(run.order) == 80
@@ -133,6 +143,15 @@ def test_a_weighted_interleave_gives_the_heavier_member_more_of_the_picks():
     queue = (np.argsort(-s[2:], kind="stable") + 2).tolist()
     # member 0's places are its ranks / 1.5, member 1's its ranks / 0.5: three picks of 0's for each of 1's
     assert queue[:4] == [2, 9, 3, 4] and queue[4] in (5, 8)
+    fixed = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], combine="best", weights=[3, 1],
+                         random_state=0).fit([X, X], labels)  # the same shares, fixed
+    for m, nb in zip(fixed.members_, (nb0, nb1)):
+        m.coef_, m.intercept_ = nb.coef_, 0.0
+    assert np.allclose(fixed.weights_, [0.75, 0.25])
+    assert (np.argsort(-fixed.scores([X, X], labels)[2:], kind="stable") + 2).tolist()[:4] == [2, 9, 3, 4]
+    for bad in ([1.0], [1.0, 0.0], [1.0, float("nan")]):
+        with pytest.raises(ConfigError, match="weights must be one positive number per member"):
+            RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], weights=bad).fit([X, X], labels)
 
 
 def test_the_hits_bandit_gives_the_member_whose_picks_were_relevant_more_of_the_picks():
@@ -174,6 +193,15 @@ def test_the_nearest_include_model_scores_by_similarity_to_the_closest_relevant_
     assert np.allclose(NearestIncludeRanker().fit(X, none, pseudo=X[4]).scores(X)[2:], [0, 0, 1])
     assert not NearestIncludeRanker().fit(X, none).scores(X).any()
     assert not NearestIncludeRanker.calibrated
+    # k = 1 keeps each row's best similarity and adds only the new includes': the same scores
+    rng = np.random.default_rng(0)
+    Y = sp.csr_matrix(rng.random((30, 6)) * (rng.random((30, 6)) < 0.5))
+    Y = sp.csr_matrix(Y.multiply(1 / np.maximum(sp.linalg.norm(Y, axis=1), 1e-9)[:, None]))
+    lab = np.full(30, UNLABELLED, dtype=np.int8)
+    kept = NearestIncludeRanker()
+    for row in (3, 7, 12):
+        lab[row] = 1
+        assert np.allclose(kept.fit(Y, lab).scores(Y), NearestIncludeRanker().fit(Y, lab).scores(Y.copy()))
     with pytest.raises(ConfigError, match="k must"):
         NearestIncludeRanker(k=0).fit(X, labels)
 
@@ -238,7 +266,7 @@ def test_bad_members_are_one_clear_error(pool, members, match):
 def test_bad_settings_name_the_parameter():
     with pytest.raises(ConfigError, match="adapt"):
         RankEnsemble(adapt="vote").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
-    with pytest.raises(ConfigError, match="combine must be one of mean, best, rrf"):
+    with pytest.raises(ConfigError, match="combine must be one of mean, best, rrf, max_proba, mean_proba"):
         RankEnsemble(combine="max").fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
     with pytest.raises(ConfigError, match="eta"):
         RankEnsemble(eta=0).fit([sp.csr_matrix((2, 2))], np.array([1, 0]))
@@ -253,6 +281,15 @@ def test_registries_and_char_features():
     X = CharFeatures(min_df=1).fit_transform(records)
     assert X.shape[0] == 2 and np.allclose(sp.linalg.norm(X, axis=1), 1.0)
     assert CharFeatures().fit_transform(records).shape[0] == 2  # every 4-gram below min_df 2: all are kept
+    # other texts in the pool's n-grams and idf: a pool's own texts give its own rows
+    pool = make_demo_pool(40, random_state=3)
+    char = CharFeatures()
+    rows = char.fit_transform(pool)
+    again = char.transform(record_text(pool, char.fields).tolist())
+    assert again.shape == rows.shape and np.allclose(again.toarray(), rows.toarray(), atol=1e-6)
+    assert char.transform(["zzzzqqqq"]).nnz == 0  # unseen n-grams have no column
+    with pytest.raises(ConfigError, match="fitted on a pool"):
+        CharFeatures().transform(["peer support"])
     both = WordCharFeatures(char_weight=0.25).fit_transform(records)
     word = FEATURE_SETS["word"]().fit_transform(records)
     assert np.allclose(sp.linalg.norm(both, axis=1), 1.0) and both.shape[1] == word.shape[1] + X.shape[1]
