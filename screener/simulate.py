@@ -173,17 +173,13 @@ class EnsembleRun:
 
 def simulate_ensemble(records: pd.DataFrame, *, label_column: str = DEFAULT_LABEL, seed: int = 0,
                       prior_ids: Sequence[str] | None = None, members: Sequence[dict] = ({"features": "word"},),
-                      features: dict | None = None, adapt: str | None = None, eta: float = 1.0,
-                      decay: float = 0.98, combine: str = "mean", rrf_k: float = 10.0,
-                      weights: Sequence[float] | None = None, stop_at_recall: float | None = None,
-                      ) -> EnsembleRun:
-    """Replay one screening with a ``RankEnsemble`` of ``members`` (its other parameters: ``adapt``,
-    ``eta``, ``decay``, ``combine``, ``rrf_k``, ``weights``; ``features`` maps a feature-set name to its settings): ``replay_pool``,
-    the protocol and loop of every replay."""
+                      features: dict | None = None, stop_at_recall: float | None = None, **params) -> EnsembleRun:
+    """Replay one screening with a ``RankEnsemble`` of ``members`` (``params``: its other
+    parameters, ``adapt``, ``combine``, ``weights`` and so on; ``features`` maps a feature-set name
+    to its settings): ``replay_pool``, the protocol and loop of every replay."""
     from screener.ensemble import ensemble_build  # the ensemble's model code, loaded only when used
 
-    build = ensemble_build(members=members, features=features, adapt=adapt, eta=eta, decay=decay,
-                           combine=combine, rrf_k=rrf_k, weights=weights)
+    build = ensemble_build(members=members, features=features, **params)
     run = replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                       stop_at_recall=stop_at_recall)
     return EnsembleRun(run.order, tuple(float(w) for w in run.learner.weights_))
