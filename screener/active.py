@@ -90,15 +90,27 @@ class QueueSelection:
     def ranking(self, scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Every unscreened row in queue order: the next record as ``select`` picks it (the same
         draws as a simulation's), then the rest in the query strategy's order under a generator
-        spawned from the learner's, which leaves the learner's own draws untouched."""
+        seeded by the learner's state (``_tail_generator``), which leaves the learner's own draws untouched."""
         head = self.select(scores, labels, n=1)
         rest = np.asarray(labels) == UNLABELLED
         rest[head] = False
         unl = np.flatnonzero(rest)
         if len(unl) == 0:
             return head
-        tail = self.query_.select(np.asarray(scores)[unl], len(unl), self.rng_.spawn(1)[0])
+        tail = self.query_.select(np.asarray(scores)[unl], len(unl), _tail_generator(self.rng_))
         return np.concatenate([head, unl[tail]])
+
+
+def _tail_generator(rng: np.random.Generator) -> np.random.Generator:
+    """A generator for the queue's tail, seeded by ``rng``'s state alone (``rng`` is not advanced).
+
+    ``rng.spawn`` would depend on the seed sequence behind ``rng``, which a model restored from its
+    file does not have (only the state is saved): the same state must give the same queue.
+    """
+    state = rng.bit_generator.state.get("state")
+    if isinstance(state, dict) and isinstance(state.get("state"), int):
+        return np.random.default_rng([state["state"] & (2**64 - 1), state["state"] >> 64, 0x7A11])
+    return rng.spawn(1)[0]
 
 
 class ActiveLearner(QueueSelection, BaseEstimator):
@@ -315,7 +327,8 @@ class ActiveLearner(QueueSelection, BaseEstimator):
 
 class Learner(Protocol):
     """What ``step`` drives: ``ActiveLearner``, or any object with the same four methods (a rank
-    ensemble, ``screener.ensemble.RankEnsemble``, whose ``X`` is one matrix per member)."""
+    ensemble, ``screener.ensemble.RankEnsemble``, whose ``X`` is one matrix per member, and whose
+    ``priority(X, labels)``, the scores its queue follows, ``step`` uses where a learner has one)."""
 
     def fit(self, X: Any, labels: np.ndarray, *, pseudo: Any = None) -> Learner: ...
 
@@ -328,10 +341,17 @@ class Learner(Protocol):
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one step gives: every row's calibrated score and the rows to show next, in order."""
+    """What one step gives: every row's calibrated score, the rows to show next, in order, and
+    the scores the queue follows (``priority``: the scores themselves, except for a learner with
+    a ``priority`` of its own, such as a rank ensemble, whose queue combines its members' ranks)."""
 
     scores: np.ndarray
     queue: np.ndarray
+    priority: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.priority is None:
+            object.__setattr__(self, "priority", self.scores)
 
 
 def step(learner: Learner, X: sp.csr_matrix, labels: np.ndarray, *, candidates: np.ndarray | None = None,
@@ -350,7 +370,9 @@ def step(learner: Learner, X: sp.csr_matrix, labels: np.ndarray, *, candidates: 
     if fit:
         held = labels == HELD
         learner.fit(X, np.where(held, UNLABELLED, labels).astype(np.int8) if held.any() else labels, pseudo=pseudo)
+    priority = learner.priority(X, labels) if hasattr(learner, "priority") else None
     scores = learner.scores(X)
+    order_by = scores if priority is None else priority
     candidates = labels if candidates is None else np.asarray(candidates)
-    picked = learner.ranking(scores, candidates) if n is None else learner.select(scores, candidates, n=n)
-    return StepResult(scores, picked)
+    picked = learner.ranking(order_by, candidates) if n is None else learner.select(order_by, candidates, n=n)
+    return StepResult(scores, picked, priority)

@@ -80,6 +80,37 @@ class CharFeatures:
         return tfidf_rows(counter.transform(list(documents)).tocsr(), idf=self.idf_)
 
 
+    def settings(self) -> dict:
+        """The parameters that decide the matrix, JSON-able."""
+        return {"ngram_range": list(self.ngram_range), "min_df": self.min_df, "max_df": self.max_df,
+                "fields": list(self.fields)}
+
+
+class ViewFeatures:
+    """The records in two views, one matrix each: ``word`` (``TextFeatures``, 1-2 grams) and
+    ``char`` (``CharFeatures``, 4-grams within words, over the same fields). What the interleave
+    ranks on (``screener.settings.RankerSettings``, ``views="word+char"``); the word view's
+    vocabulary names the terms that explain a rank (``vectorizer_``)."""
+
+    def __init__(self, word: TextFeatures | None = None, char: CharFeatures | None = None):
+        self.word = word if word is not None else TextFeatures()
+        self.char = char if char is not None else CharFeatures(fields=tuple(self.word.fields))
+
+    def fit_transform(self, records: pd.DataFrame) -> list[sp.csr_matrix]:
+        return [self.word.fit_transform(records), self.char.fit_transform(records)]
+
+    def transform(self, documents: Sequence[str]) -> list[sp.csr_matrix]:
+        """Each view's rows for other texts (a criteria pseudo-document), in the pool's columns."""
+        return [self.word.transform(list(documents)), self.char.transform(list(documents))]
+
+    @property
+    def vectorizer_(self):
+        return self.word.vectorizer_
+
+    def settings(self) -> dict:
+        return {"word": self.word.settings(), "char": self.char.settings()}
+
+
 class WordCharFeatures:
     """Word 1-2 grams and character 4-grams side by side in one matrix (each block's rows scaled
     by 1/sqrt(2), so every row keeps unit length): one model over both views."""
@@ -225,6 +256,17 @@ MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker, "knn": N
 RANKERS: dict[str, dict] = {
     "interleave": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}], "combine": "best"},
 }
+
+
+def interleave(learner: dict | None = None, *, query: str = "max", random_state=None) -> RankEnsemble:
+    """The default ranker: ``RANKERS["interleave"]``, each member's learner with ``learner``'s
+    parameters (the character member at its own C), queued by ``query``."""
+    spec = RANKERS["interleave"]
+    params = dict(learner or {})
+    members = [{**m, "params": {**params, **m.get("params", {})}} for m in spec["members"]]
+    return RankEnsemble(members=members, combine=spec["combine"], query=query, random_state=random_state)
+
+
 MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
 ADAPT = (None, "hedge", "hits")
 COMBINE = ("mean", "best", "rrf", "max_proba", "mean_proba")
@@ -330,10 +372,29 @@ class RankEnsemble(QueueSelection):
 
     @property
     def calibrated(self) -> bool:
-        """Whether ``scores`` are probabilities of relevance: only a one-member ensemble's (of a
-        calibrated model, without a shortlist); several members' are rank shares."""
-        return len(self.members) == 1 and not self.members[0].get("shortlist") and getattr(
-            MODELS[self.members[0].get("model", "lr")], "calibrated", True)
+        """Whether ``scores`` are probabilities of relevance: when a member is a calibrated model
+        without a shortlist (``scores`` are then its own); otherwise they are rank shares."""
+        return self._proba_member() is not None
+
+    @property
+    def coef_(self) -> np.ndarray | None:
+        """The weights of the member whose probabilities are the scores (its features explain a rank)."""
+        i = self._proba_member()
+        return None if i is None or not hasattr(self, "members_") else getattr(self.members_[i], "coef_", None)
+
+    def settings(self) -> dict:
+        """The parameters that decide a ranking, JSON-able: each member's resolved (its model's
+        ``settings()`` where it has one), and the ensemble's own (no ``random_state``)."""
+        members = []
+        for m in self.members:
+            model = MODELS[m.get("model", "lr")](**m.get("params", {}))
+            params = model.settings() if hasattr(model, "settings") else {
+                k: v for k, v in vars(model).items() if k != "random_state"}
+            members.append({"features": m.get("features", "word"), "model": m.get("model", "lr"), "params": params,
+                            **{k: m[k] for k in ("every", "shortlist", "rescore_every") if k in m}})
+        return {"members": members, "adapt": self.adapt, "eta": self.eta, "decay": self.decay,
+                "combine": self.combine, "query": self.query, "rrf_k": self.rrf_k,
+                "weights": None if self.weights is None else [float(w) for w in self.weights]}
 
     @property
     def weights_(self) -> np.ndarray:
@@ -393,19 +454,42 @@ class RankEnsemble(QueueSelection):
             self.hits_ += credit[:, j] * (labels[picked[j]] == 1)
             self.picks_ += credit[:, j]
 
+    def _member_scores(self, i: int, X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        if self.cache_[i] is None or self.cache_[i][0] is not X:  # scores of these very rows only
+            shortlist = int(self.members[i].get("shortlist", 0))
+            self.cache_[i] = (X, self._shortlisted(i, X, labels) if shortlist else self.members_[i].scores(X))
+        return self.cache_[i][1]
+
     def scores(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray | None = None) -> np.ndarray:
-        """The combined score of every row: weighted mean of (1 − rank share) over members, unlabelled rows only.
+        """Every row's probability of relevance, from the first member whose scores are
+        probabilities (the word model of the interleave; ``calibrated``): what stopping advice
+        sums and a reviewer is shown. The queue follows ``priority``. An ensemble without such a
+        member scores by its ``priority``.
+        """
+        self._setup()
+        i = self._proba_member()
+        if i is None:
+            return self.priority(Xs, labels)
+        labels = getattr(self, "labels_", None) if labels is None else np.asarray(labels)
+        return self._member_scores(i, Xs[i], labels)
+
+    def _proba_member(self) -> int | None:
+        for i, m in enumerate(self.members):
+            if not m.get("shortlist") and getattr(MODELS[m.get("model", "lr")], "calibrated", True):
+                return i
+        return None
+
+    def priority(self, Xs: Sequence[sp.csr_matrix], labels: np.ndarray | None = None) -> np.ndarray:
+        """The queue's score of every row: the members' ranks combined (``combine``), unlabelled rows only.
 
         ``labels`` (default: those of the last fit) say which rows are unlabelled. With one member,
         that member's own scores (so a one-member ensemble is that model).
         """
+        self._setup()
+        if labels is None and not hasattr(self, "labels_"):
+            raise ConfigError("the ensemble has not been fitted: give the labels that say which rows to rank")
         labels = self.labels_ if labels is None else np.asarray(labels)
-        member_scores = []
-        for i, (m, X) in enumerate(zip(self.members_, Xs)):
-            if self.cache_[i] is None or self.cache_[i][0] is not X:  # scores of these very rows only
-                shortlist = int(self.members[i].get("shortlist", 0))
-                self.cache_[i] = (X, self._shortlisted(i, X, labels) if shortlist else m.scores(X))
-            member_scores.append(self.cache_[i][1])
+        member_scores = [self._member_scores(i, X, labels) for i, X in enumerate(Xs)]
         self.n_scorings_ += 1
         if len(self.members_) == 1:
             return member_scores[0]

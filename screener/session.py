@@ -596,7 +596,7 @@ class Session:
             return {"why_up": [], "why_down": []}
         if self._explainer is None:
             self._explainer = TermExplainer(n_terms=WHY_TERMS).fit(features.vectorizer_.vocabulary_)
-        x = self.pool.X[row]
+        x = self.pool.word_X[row]
         return {"why_up": self._explainer.explain(x, coef, direction="up"),
                 "why_down": self._explainer.explain(x, coef, direction="down") if self.why_down else []}
 

@@ -26,24 +26,66 @@ from screener.stopping.base import check_target
 FIT_POLICIES: dict[str, FitPolicy] = {"warm": WARM, "fresh": FRESH}  # by name, for the command line
 
 
+# What a ranker sees: ``word+char``, the default, is the interleave (``screener.ensemble``): a
+# learner on word 1-2 grams and one on character 4-grams, their queues interleaved (chosen out
+# of fold, README "Ranker candidates chosen out of fold"); ``word``, one learner on word 1-2 grams.
+VIEWS = ("word+char", "word")
+DEFAULT_VIEWS = "word+char"
+
+
+# The command line's names for them (``--ranker``); "default" is the interleave.
+RANKER_NAMES = {"interleave": "word+char", "default": "word+char", "word": "word"}
+
+
+def views_named(ranker: str) -> str:
+    """The views of a ``--ranker`` name; a ``ConfigError`` for any other."""
+    if ranker not in RANKER_NAMES:
+        raise ConfigError(f"unknown ranker {ranker!r}; choose interleave (the default) or word")
+    return RANKER_NAMES[ranker]
+
+
+def check_views(views: str) -> None:
+    if views not in VIEWS:
+        raise ConfigError(f"unknown views {views!r}; choose {' or '.join(VIEWS)}")
+
+
 @dataclass(frozen=True)
 class RankerSettings:
-    """Feature and learner parameters (``TextFeatures``, ``ActiveLearner``) that differ from the defaults."""
+    """The views (``VIEWS``) and the feature and learner parameters (``TextFeatures``,
+    ``ActiveLearner``) that differ from the defaults. With two views, ``features`` are the word
+    view's and ``learner`` each member's (the character member keeps its own C)."""
 
     features: Mapping[str, Any] = field(default_factory=dict)
     learner: Mapping[str, Any] = field(default_factory=dict)
+    views: str = DEFAULT_VIEWS
 
-    def make_features(self) -> TextFeatures:
-        return _build(TextFeatures, self.features, "features")
+    def make_features(self):
+        """``TextFeatures`` (one view) or ``screener.ensemble.ViewFeatures`` (word and char: one matrix each)."""
+        check_views(self.views)
+        word = _build(TextFeatures, self.features, "features")
+        if self.views == "word":
+            return word
+        from screener.ensemble import ViewFeatures
 
-    def make_learner(self, random_state=None) -> ActiveLearner:
+        return ViewFeatures(word)
+
+    def make_learner(self, random_state=None):
+        """``ActiveLearner`` (one view) or the interleave's ``screener.ensemble.RankEnsemble``."""
+        check_views(self.views)
         if "random_state" in self.learner:
             raise ConfigError("learner settings must not hold random_state: a run's seed is given separately")
-        return _build(ActiveLearner, {**self.learner, "random_state": random_state}, "learner")
+        single = _build(ActiveLearner, {**self.learner, "random_state": random_state}, "learner")
+        if self.views == "word":
+            return single
+        from screener.ensemble import interleave
+
+        params = dict(self.learner)
+        return interleave(params, query=params.pop("query", single.query), random_state=random_state)
 
     def as_dict(self) -> dict:
-        """Every parameter's value, JSON-able: ``{"features": {...}, "learner": {...}}``."""
-        return {"features": self.make_features().settings(), "learner": self.make_learner().settings()}
+        """Every parameter's value, JSON-able: ``{"views": ..., "features": {...}, "learner": {...}}``."""
+        return {"views": self.views, "features": self.make_features().settings(),
+                "learner": self.make_learner().settings()}
 
 
 def _build(cls, params: Mapping[str, Any], what: str):
@@ -63,6 +105,7 @@ class ProjectSettings:
     fit_policy : how the learner is refit as decisions arrive (``active.FitPolicy``; ``WARM``).
     features, learner : ``TextFeatures`` and ``ActiveLearner`` parameters that differ from their
         defaults (not ``fit_policy`` or ``random_state``: the policy is its own field, the seed the project's).
+    views : ``word+char`` (the interleave, default) or ``word`` (``VIEWS``).
     stopping_rule : the rule whose advice a session shows and whose random checks it serves (a spec
         as ``screener.stopping.make_rule`` reads it).
     target, confidence : the recall the stopping advice is for and its confidence; ``None`` in a
@@ -72,6 +115,7 @@ class ProjectSettings:
     fit_policy: FitPolicy = WARM
     features: Mapping[str, Any] = field(default_factory=dict)
     learner: Mapping[str, Any] = field(default_factory=dict)
+    views: str = DEFAULT_VIEWS
     stopping_rule: str = RECOMMENDED
     target: float | None = None
     confidence: float | None = None
@@ -79,13 +123,15 @@ class ProjectSettings:
     @property
     def ranker(self) -> RankerSettings:
         """The feature and learner settings, the fit policy among the learner's."""
-        return RankerSettings(features=dict(self.features), learner={**self.learner, "fit_policy": self.fit_policy})
+        return RankerSettings(features=dict(self.features), learner={**self.learner, "fit_policy": self.fit_policy},
+                              views=self.views)
 
     def check(self) -> None:
         """Raise ``ConfigError`` naming the first bad setting."""
         if not isinstance(self.fit_policy, FitPolicy):
             raise ConfigError(f"fit_policy must be a FitPolicy, got {self.fit_policy!r}")
         self.fit_policy.check()
+        check_views(self.views)
         for name in ("fit_policy", "random_state"):
             if name in self.learner:
                 raise ConfigError(f"learner settings must not hold {name}: "
@@ -102,7 +148,7 @@ class ProjectSettings:
     def as_dict(self) -> dict:
         """JSON-able, as stored: ``from_dict(as_dict())`` gives the same settings."""
         return {"fit_policy": self.fit_policy.as_dict(), "features": dict(self.features), "learner": dict(self.learner),
-                "stopping_rule": self.stopping_rule, "target": self.target, "confidence": self.confidence}
+                "views": self.views, "stopping_rule": self.stopping_rule, "target": self.target, "confidence": self.confidence}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProjectSettings:
@@ -127,7 +173,8 @@ class ProjectSettings:
                    **{f"learner.{k}": v for k, v in self.learner.items()}}
         ranker = ", ".join(f"{k} = {v}" for k, v in changed.items()) or "defaults"
         target = "" if self.target is None else f"; target recall {self.target:g} at {self.confidence:.0%} confidence"
-        return f"fit policy {policy}; ranker {ranker}; stopping rule {self.stopping_rule}{target}"
+        views = "word and character n-grams, interleaved" if self.views == "word+char" else "word n-grams"
+        return f"fit policy {policy}; ranker on {views}, {ranker}; stopping rule {self.stopping_rule}{target}"
 
 
 def fit_policy_named(value: str | FitPolicy | Mapping) -> FitPolicy:

@@ -28,7 +28,7 @@ from screener.labels import LABEL_COLUMN, UNLABELLED, file_labels
 from screener.metrics import DEFAULT_METRICS, evaluate_order
 from screener.model import library_versions
 from screener.seeding import stream
-from screener.settings import RankerSettings
+from screener.settings import DEFAULT_VIEWS, RankerSettings, check_views
 
 DEFAULT_LABEL = LABEL_COLUMN
 labels_of = file_labels  # the name simulations have used
@@ -46,10 +46,11 @@ class SimulationSettings:
     # a named ensemble of ``screener.ensemble.RANKERS`` instead of the learner (``None``: the default
     # learner with ``learner``/``features``); its query strategy is ``learner``'s ``query``
     ranker_name: str | None = None
+    views: str = DEFAULT_VIEWS  # the default ranker's (``screener.settings.VIEWS``)
 
     @property
     def ranker(self) -> RankerSettings:
-        return RankerSettings(features=self.features, learner=self.learner)
+        return RankerSettings(features=self.features, learner=self.learner, views=self.views)
 
     def as_dict(self) -> dict:
         ranker = self.ranker.as_dict()
@@ -70,6 +71,7 @@ class SimulationSettings:
             raise ConfigError(f"retrain_every must be an integer >= 1, got {self.retrain_every!r}")
         if self.stop_at_recall is not None and not 0 < self.stop_at_recall <= 1:
             raise ConfigError(f"stop_at_recall must be in (0, 1], got {self.stop_at_recall}")
+        check_views(self.views)
         if self.ranker_name is not None:
             from screener.ensemble import RANKERS
 
@@ -275,13 +277,13 @@ def replay(learner: Learner, X, y: np.ndarray, labels: np.ndarray, *, pseudo=Non
     while len(picked) < n_total:
         if since_fit >= retrain_every or scores is None:
             result = step(learner, X, labels, pseudo=pseudo, n=1)
-            scores, j = result.scores, int(result.queue[0])
+            scores, priority, j = result.scores, result.priority, int(result.queue[0])
             since_fit = 0
             if calibrated:
                 p = scores[labels == UNLABELLED]
                 checkpoints.append((n_known + len(picked), float(p.sum()), float((p * (1 - p)).sum())))
         else:
-            j = int(learner.select(scores, labels, n=1)[0])
+            j = int(learner.select(priority, labels, n=1)[0])
         labels[j] = y[j]
         picked.append(j)
         picked_scores.append(float(scores[j]))

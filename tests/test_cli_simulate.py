@@ -34,29 +34,33 @@ def test_simulate_bad_seeds_and_missing_data_are_one_line(tmp_path):
     assert code == 1 and "--seeds" in err
 
 
-def test_simulate_with_the_interleave_ranker_records_it_and_writes_no_checkpoints(tmp_path):
+def test_simulate_defaults_to_the_interleave_with_checkpoints_and_word_is_the_single_learner(tmp_path):
     pool = tmp_path / "pool.csv"
     make_demo_pool(150, random_state=5).to_csv(pool, index=False)
-    code, out, err = run_cli(["simulate", pool, "--ranker", "interleave", "--out", tmp_path / "run"])
+    code, out, err = run_cli(["simulate", pool, "--out", tmp_path / "run"])
     assert code == 0, err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["settings"]["ranker"] == "interleave"
-    assert [m["features"] for m in metrics["settings"]["ensemble"]["members"]] == ["word", "char"]
+    assert metrics["settings"]["views"] == "word+char"
+    members = metrics["settings"]["learner"]["members"]
+    assert [m["features"] for m in members] == ["word", "char"] and members[1]["params"]["C"] == 1.0
     order = pd.read_csv(tmp_path / "run" / "order.csv")
     assert len(order) == 150 and order.record_id.is_unique
-    # its scores are rank shares, not probabilities: no checkpoints for model-based stopping rules
-    assert not (tmp_path / "run" / "checkpoints.csv").exists()
-    code, _, _ = run_cli(["simulate", pool, "--out", tmp_path / "default"])
-    assert code == 0 and (tmp_path / "default" / "checkpoints.csv").exists()
-    default = pd.read_csv(tmp_path / "default" / "order.csv")
-    assert not order.record_id.equals(default.record_id)  # another ranker, another order
+    # its scores are the word member's probabilities: checkpoints for model-based stopping rules
+    assert (tmp_path / "run" / "checkpoints.csv").exists()
+    code, _, _ = run_cli(["simulate", pool, "--ranker", "interleave", "--out", tmp_path / "named"])
+    assert code == 0 and pd.read_csv(tmp_path / "named" / "order.csv").record_id.equals(order.record_id)
+    code, _, _ = run_cli(["simulate", pool, "--ranker", "word", "--out", tmp_path / "word"])
+    assert code == 0 and (tmp_path / "word" / "checkpoints.csv").exists()
+    word = pd.read_csv(tmp_path / "word" / "order.csv")
+    assert json.loads((tmp_path / "word" / "metrics.json").read_text())["settings"]["views"] == "word"
+    assert not order.record_id.equals(word.record_id)  # another ranker, another order
 
 
 def test_simulate_ranker_errors_are_one_line(tmp_path):
     pool = tmp_path / "pool.csv"
     make_demo_pool(60, random_state=5).to_csv(pool, index=False)
     code, _, err = run_cli(["simulate", pool, "--ranker", "bert", "--out", tmp_path / "o"])
-    assert code == 1 and "unknown ranker 'bert'; choose default or interleave" in err
+    assert code == 1 and "unknown ranker 'bert'; choose interleave (the default) or word" in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
 

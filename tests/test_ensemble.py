@@ -14,6 +14,7 @@ from screener.demo_data import make_demo_pool
 from screener.ensemble import (
     FEATURE_SETS,
     MODELS,
+    RANKERS,
     CharFeatures,
     NearestIncludeRanker,
     RankEnsemble,
@@ -22,7 +23,7 @@ from screener.ensemble import (
 )
 from screener.errors import ConfigError
 from screener.features import record_text
-from screener.simulate import SimulationSettings, simulate, simulate_ensemble
+from screener.simulate import SimulationSettings, run_simulation, simulate, simulate_ensemble
 
 TWO = [{"features": "word"}, {"features": "char"}]
 
@@ -33,7 +34,7 @@ def pool():
 
 
 def test_a_one_member_ensemble_replays_exactly_as_the_simulation_and_ranks_by_its_own_scores(pool):
-    a = simulate(pool, seed=2, settings=SimulationSettings(stop_at_recall=0.95))
+    a = simulate(pool, seed=2, settings=SimulationSettings(stop_at_recall=0.95, views="word"))
     b = simulate_ensemble(pool, seed=2, stop_at_recall=0.95).order
     assert b.record_id[b.is_prior == 1].tolist() == a.record_id[a.is_prior == 1].tolist()
     pd.testing.assert_frame_equal(a, b)  # the same protocol, loop and step: the same order and scores
@@ -41,6 +42,19 @@ def test_a_one_member_ensemble_replays_exactly_as_the_simulation_and_ranks_by_it
     labels = np.array([1, 0, UNLABELLED, UNLABELLED], dtype=np.int8)
     ens = RankEnsemble(members=[{"model": "nb"}], random_state=0).fit([X], labels)
     assert np.array_equal(ens.scores([X], labels), ens.members_[0].scores(X))
+
+
+def test_the_default_simulation_is_the_interleave_the_sweeps_measured(pool):
+    """The default ranker (views word+char) replays exactly as ``RANKERS["interleave"]`` through
+    ``simulate_ensemble`` (the sweeps' path): the same order, and scores that are the word
+    member's probabilities, with checkpoints."""
+    run = run_simulation(pool, seed=3, settings=SimulationSettings(stop_at_recall=0.95))
+    b = simulate_ensemble(pool, seed=3, stop_at_recall=0.95, **RANKERS["interleave"]).order
+    pd.testing.assert_frame_equal(run.order, b)
+    word = run_simulation(pool, seed=3, settings=SimulationSettings(stop_at_recall=0.95, views="word")).order
+    assert run.order.record_id.tolist() != word.record_id.tolist()
+    scores = run.order.score.dropna()
+    assert ((scores > 0) & (scores < 1)).all() and run.checkpoints is not None and len(run.checkpoints)
 
 
 @pytest.mark.parametrize("adapt", [None, "hedge"])

@@ -129,3 +129,19 @@ def test_a_restored_model_ranks_as_the_fitted_one(review):
     again, _ = rank_project(review)  # the saved model, read back from the npz
     assert first["record_id"].tolist() == again["record_id"].tolist()
     np.testing.assert_array_equal(first["score"].to_numpy(), again["score"].to_numpy())
+
+
+def test_the_interleave_saves_both_members_and_both_views_and_ranks_the_same_restored(review):
+    with Store.open(review) as store:
+        ids = store.records()["id"].tolist()
+        for rid in ids[:6]:
+            store.add_decision(int(rid), "exclude", reviewer="ann")
+        store.add_decision(int(ids[6]), "include", reviewer="ann")
+    first, _ = rank_project(review, retrain=True)
+    path, stored = _saved(review)
+    arrays, meta = load_model(review, stored)
+    assert {"m0_coef", "m1_coef", "vocabulary", "char_terms", "char_idf"} <= set(arrays)
+    assert len(meta["learner_state"]["members"]) == 2 and meta["settings"]["features"]["char"]["ngram_range"] == [4, 4]
+    again, _ = rank_project(review)  # the saved model, read back from the npz
+    assert first["record_id"].tolist() == again["record_id"].tolist()
+    np.testing.assert_array_equal(first["score"].to_numpy(), again["score"].to_numpy())

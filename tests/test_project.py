@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from conftest import DEMO, make_review
@@ -96,7 +95,9 @@ def test_rank_scores_are_probabilities_in_queue_order_and_cold_start_follows_cri
     assert list(ranked.columns[:4]) == ["record_id", "title", "score", "rank"]
     assert ranked["score"].between(0, 1).all()
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
-    assert (np.diff(ranked["score"].to_numpy()) <= 1e-12).all()
+    # the queue interleaves the word and character models; the scores are the word model's
+    # probabilities, so its top record is one of the first two
+    assert ranked["score"].head(2).max() == ranked["score"].max()
     with Store.open(project) as s:
         pool = load_pool(s)
     text = (pool.records["title"] + " " + pool.records["abstract"]).str.lower()

@@ -28,7 +28,7 @@ def template(tmp_path_factory):
 
 def test_init_stores_one_settings_entry_with_the_criteria_files_target(store):
     stored = json.loads(store.get_meta(SETTINGS_KEY))
-    assert set(stored) == {"fit_policy", "features", "learner", "stopping_rule", "target", "confidence"}
+    assert set(stored) == {"fit_policy", "features", "learner", "views", "stopping_rule", "target", "confidence"}
     settings = project_settings(store)
     assert settings == ProjectSettings(target=0.9, confidence=0.95) and settings.fit_policy == WARM
     assert ProjectSettings.from_dict(settings.as_dict()) == settings
@@ -65,7 +65,8 @@ def test_the_fit_policy_decides_the_projects_learner_and_a_model_of_another_poli
     ranked_again, _ = rank_project(review)  # the saved model was fit warm: refit under the new policy
     with Store.open(review) as store:
         assert len(store.models()) == n_models + 1
-        assert json.loads(store.models().iloc[-1]["settings"])["learner"]["fit_policy"] == FRESH.as_dict()
+        members = json.loads(store.models().iloc[-1]["settings"])["learner"]["members"]
+        assert [m["params"]["fit_policy"] for m in members] == [FRESH.as_dict()] * 2
     assert sorted(ranked_again["record_id"]) == sorted(ranked["record_id"])
 
 
@@ -114,3 +115,23 @@ def test_a_criteria_edit_that_changes_the_stopping_table_moves_the_projects_targ
     change_settings(store, target=0.85)
     set_project_criteria(store, store.get_meta("criteria_text") + "\n# a comment\n", by="ann")
     assert project_settings(store).target == 0.85  # the stopping table did not change: neither does the target
+
+
+def test_the_ranker_setting_chooses_the_interleave_or_the_word_model_and_a_model_of_the_other_is_refit(review):
+    code, out, err = run_cli(["settings", review])
+    assert code == 0 and "ranker on word and character n-grams, interleaved" in out, err
+    interleaved, _ = rank_project(review)
+    code, out, err = run_cli(["settings", review, "--ranker", "word"])
+    assert code == 0 and "ranker on word n-grams" in out, err
+    with Store.open(review) as store:
+        pool = load_pool(store)
+        assert pool.settings.views == "word" and not isinstance(pool.X, list)
+        n_models = len(store.models())
+    word, _ = rank_project(review)  # the saved interleave does not fit the new settings: refit
+    with Store.open(review) as store:
+        assert len(store.models()) == n_models + 1
+        assert "members" not in json.loads(store.models().iloc[-1]["settings"])["learner"]
+    assert sorted(word["record_id"]) == sorted(interleaved["record_id"])
+    assert word["record_id"].tolist() != interleaved["record_id"].tolist()
+    code, out, err = run_cli(["settings", review, "--ranker", "bert"])
+    assert code == 1 and err.strip() == "error: unknown ranker 'bert'; choose interleave (the default) or word", err

@@ -107,7 +107,9 @@ def test_resume_continues_with_the_record_shown_when_stopped(store):
 def test_cold_start_shows_the_criteria_top_record_first(store):
     s = _session(store)
     rec = s.view().record
-    assert rec["score"] == pytest.approx(s.scores.max())
+    # the first record is the criteria's top one in the word view or in the character view
+    char = s.learner.members_[1].scores(s.pool.X[1])
+    assert rec["score"] == pytest.approx(s.scores.max()) or char[s.row_of[rec["record_id"]]] == char.max()
     assert "peer" in (rec["title"] + rec["abstract"]).lower()
 
 

@@ -2,7 +2,9 @@
 (issue 9, commit 6d4e31f), so the refactor provably changed no simulated order, score or checkpoint.
 
 Benchmark orders generated before and after must agree; if a change to the ranker is meant to
-move these, regenerate them (the digest below) and say so in the commit.
+move these, regenerate them (the digest below) and say so in the commit. The word-view cases
+(``views="word"``) are the default of that time, unchanged; the ``interleave`` cases were pinned
+when the interleave became the default (issue 11).
 """
 
 import hashlib
@@ -21,19 +23,28 @@ PINNED = {
     "criteria_cold": ("4d29aaa823068e59", "408956846c47da06", "ad0c3f6ac57427eb"),
     "retrain3_maxrandom": ("b749bce3d946996b", "3c319df0f0c48d57", "983e3e64c61f2437"),
     "liblinear_hardneg": ("b69c3d1d3d68c35b", "164bbad35f974c34", "7745eff2c424f4e7"),
+    "interleave_seed0": ("22e15166386506e9", "bcc30bc0e4479656", "58e9c9fd1ae013bf"),
+    "interleave_criteria_cold": ("7227d71501b2bb22", "419ea5e1bffc9586", "21e6555e515d406c"),
+    "interleave_retrain3": ("e94419b5a0f4653a", "20f3715af4c34667", "6e2ac7b0b918a909"),
 }
 
 
 def _cases():
     crit = load_criteria(ROOT / "data" / "peer_support.criteria.toml")
     return {
-        "default_seed0": dict(seed=0),
-        "default_seed1_stop95": dict(seed=1, settings=SimulationSettings(stop_at_recall=0.95)),
-        "criteria_cold": dict(seed=2, prior_ids=[], criteria=crit, settings=SimulationSettings(stop_at_last_relevant=True)),
+        "default_seed0": dict(seed=0, settings=SimulationSettings(views="word")),
+        "default_seed1_stop95": dict(seed=1, settings=SimulationSettings(stop_at_recall=0.95, views="word")),
+        "criteria_cold": dict(seed=2, prior_ids=[], criteria=crit,
+                              settings=SimulationSettings(stop_at_last_relevant=True, views="word")),
         "retrain3_maxrandom": dict(seed=3, settings=SimulationSettings(learner={"query": "max_random"}, retrain_every=3,
-                                                                       stop_at_recall=0.9)),
+                                                                       stop_at_recall=0.9, views="word")),
         "liblinear_hardneg": dict(seed=4, settings=SimulationSettings(learner={"solver": "liblinear", "max_negatives": 30},
-                                                                      stop_at_recall=0.9)),
+                                                                      stop_at_recall=0.9, views="word")),
+        "interleave_seed0": dict(seed=0),
+        "interleave_criteria_cold": dict(seed=2, prior_ids=[], criteria=crit,
+                                         settings=SimulationSettings(stop_at_last_relevant=True)),
+        "interleave_retrain3": dict(seed=3, settings=SimulationSettings(learner={"query": "max_random"},
+                                                                        retrain_every=3, stop_at_recall=0.9)),
     }
 
 

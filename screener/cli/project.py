@@ -209,15 +209,20 @@ def settings_cmd(
         "--stopping-rule", help="The rule sessions and 'status' follow (e.g. 'screener', 'target').")] = None,
     target: Annotated[float | None, typer.Option(help="Target recall of the stopping advice, in (0, 1).")] = None,
     confidence: Annotated[float | None, typer.Option(help="Confidence of the stopping advice, in (0, 1).")] = None,
+    ranker: Annotated[str | None, typer.Option(
+        "--ranker", help="interleave (word and character n-gram models' queues interleaved, the default) or "
+        "word (one model on word n-grams).")] = None,
 ) -> None:
     """Show the project's settings (fit policy, ranker, stopping rule, target), or change the ones given."""
     from screener.project.settings import change_settings, project_settings
     from screener.project.store import Store
+    from screener.settings import views_named
 
+    views = None if ranker is None else views_named(ranker)
     with Store.open(review) as store:
-        if any(v is not None for v in (fit_policy, stopping_rule, target, confidence)):
+        if any(v is not None for v in (fit_policy, stopping_rule, target, confidence, views)):
             settings = change_settings(store, fit_policy=fit_policy, stopping_rule=stopping_rule,
-                                       target=target, confidence=confidence)
+                                       target=target, confidence=confidence, views=views)
         else:
             settings = project_settings(store)
     console.print(f"settings: {settings.describe()}", highlight=False, soft_wrap=True)

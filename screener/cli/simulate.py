@@ -19,6 +19,7 @@ from rich.table import Table
 from screener.cli._app import app, console
 from screener.demo import DEMO_POOL, run_demo
 from screener.metrics import summarise
+from screener.settings import views_named
 from screener.simulate import DEFAULT_LABEL, SimulationSettings
 from screener.specs import parse_ids, parse_seeds
 from screener.sweep import run_simulations, simulation_jobs
@@ -64,9 +65,9 @@ def simulate(
     out: Path = typer.Option(..., help="Output folder: order.csv and metrics.json (per data set/seed when several)."),
     prior_ids: str = typer.Option(None, help="Record ids to start from, e.g. 12,57, or none for a cold start (default: one included and one excluded, drawn with the seed)."),
     criteria: Path = typer.Option(None, help="Criteria file (.txt or .toml) for a criteria-seeded cold start."),
-    ranker: str = typer.Option("default", help="default (the learner), or interleave: word and character "
-                               "n-gram models' queues interleaved (README, 'Ranker candidates'; no --criteria, "
-                               "no model-based stopping checkpoints)."),
+    ranker: str = typer.Option("interleave", help="interleave (the default): a learner on word 1-2 grams and one "
+                               "on character 4-grams, their queues interleaved (README, 'Ranker candidates'); or "
+                               "word: one learner on word 1-2 grams (the default before issue 11)."),
     query: str = typer.Option("max", help="Query strategy: max, uncertainty, max_random."),
     retrain_every: int = typer.Option(1, help="Retrain after every k labels."),
     stop_at_last_relevant: bool = typer.Option(False, help="Stop when the last relevant record is found."),
@@ -75,8 +76,7 @@ def simulate(
 ) -> None:
     """Replay labelled pools with the active learner and score the screening order."""
     settings = SimulationSettings(learner={"query": query}, retrain_every=retrain_every,
-                                  stop_at_last_relevant=stop_at_last_relevant,
-                                  ranker_name=None if ranker == "default" else ranker)
+                                  stop_at_last_relevant=stop_at_last_relevant, views=views_named(ranker))
     settings.check()
     jobs = simulation_jobs(data, parse_seeds(seeds) if seeds else [seed], out, label_column=label_column,
                            prior_ids=parse_ids(prior_ids), criteria=criteria, settings=settings)

@@ -147,13 +147,21 @@ def feature_arrays(features) -> dict[str, np.ndarray]:
     for term, column in vocabulary.items():
         terms[column] = term
     blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
-    return {"vocabulary": blob, "idf": np.asarray(features.vectorizer_.idf_)}
+    arrays = {"vocabulary": blob, "idf": np.asarray(features.vectorizer_.idf_)}
+    char = getattr(features, "char", None)  # the interleave's second view (``ensemble.ViewFeatures``)
+    if char is not None:
+        arrays["char_terms"] = np.frombuffer("\n".join(char.terms_).encode("utf-8"), dtype=np.uint8)
+        arrays["char_idf"] = np.asarray(char.idf_)
+    return arrays
 
 
 def feature_digest(arrays: dict[str, np.ndarray]) -> str:
-    """SHA-256 of the vocabulary and idf: the same digest means the same feature columns."""
+    """SHA-256 of the vocabulary and idf (of each view): the same digest means the same feature columns."""
     h = hashlib.sha256(arrays["vocabulary"].tobytes())
     h.update(np.ascontiguousarray(arrays["idf"], dtype=np.float64).tobytes())
+    if "char_terms" in arrays:
+        h.update(b"\0char\0" + arrays["char_terms"].tobytes())
+        h.update(np.ascontiguousarray(arrays["char_idf"], dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -163,8 +171,23 @@ def _rng_state(rng) -> dict | None:
     return None
 
 
+ENSEMBLE_STATE = ("n_fits_", "n_scorings_", "loss_", "hits_", "picks_", "fitted_at_", "relevant_at_")
+
+
 def learner_arrays(learner) -> tuple[dict[str, np.ndarray], dict]:
-    """(arrays, JSON-able state) of a fitted ``ActiveLearner``: what scoring and the queue need."""
+    """(arrays, JSON-able state) of a fitted ``ActiveLearner``, or of a rank ensemble (each
+    member's under ``m<i>_``): what scoring and the queue need."""
+    if hasattr(learner, "members_"):
+        arrays, members = {}, []
+        for i, member in enumerate(learner.members_):
+            a, state = learner_arrays(member)
+            arrays.update({f"m{i}_{k}": v for k, v in a.items()})
+            members.append(state)
+        state = {"n_labelled": members[0]["n_labelled"], "rng": _rng_state(learner.rng_), "members": members,
+                 "ensemble": {k: np.asarray(getattr(learner, k)).tolist() for k in ENSEMBLE_STATE}}
+        if getattr(learner, "ranks_", None) is not None and learner.adapt is not None:  # what the next fit charges
+            arrays["ranks"] = learner.ranks_
+        return arrays, state
     coef = getattr(learner, "coef_", None)
     arrays = {} if coef is None else {"coef": np.asarray(coef), "intercept": np.array([learner.intercept_]),
                                       "weights": np.asarray(learner.weights_, dtype=np.float64)}
@@ -187,8 +210,25 @@ def _generator(state) -> np.random.Generator | None:
 
 
 def restore_learner(learner, arrays: dict[str, np.ndarray], state: dict):
-    """Give an unfitted ``ActiveLearner`` (built from the saved settings) the saved fitted state."""
+    """Give an unfitted ``ActiveLearner`` or rank ensemble (built from the saved settings) the saved fitted state."""
     learner._setup()
+    if hasattr(learner, "members_"):
+        if len(state.get("members", ())) != len(learner.members_):
+            raise ValueError(f"the file has {len(state.get('members', ()))} members, the settings "
+                             f"{len(learner.members_)}")
+        if (rng := _generator(state.get("rng"))) is not None:
+            learner.rng_ = rng
+        for i, member in enumerate(learner.members_):
+            prefix = f"m{i}_"
+            restore_learner(member, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)},
+                            state["members"][i])
+            member.rng_ = learner.rng_  # the members draw from the ensemble's generator, as when fitted
+        for k, v in state.get("ensemble", {}).items():
+            if k in ENSEMBLE_STATE:
+                setattr(learner, k, np.asarray(v, dtype=np.asarray(getattr(learner, k)).dtype)
+                        if isinstance(v, list) else type(getattr(learner, k))(v))
+        learner.ranks_ = arrays.get("ranks")
+        return learner
     if (rng := _generator(state.get("rng"))) is not None:
         learner.rng_ = rng
     if "classifier_coef" in arrays:

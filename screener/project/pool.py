@@ -49,12 +49,17 @@ class Pool:
 
     records: pd.DataFrame
     ids: np.ndarray
-    X: sp.csr_matrix
-    pseudo: sp.csr_matrix | None
+    X: sp.csr_matrix | list[sp.csr_matrix]  # one matrix, or one per view (the interleave: word, char)
+    pseudo: sp.csr_matrix | list | None
     criteria: Criteria
     signature: str
-    features: TextFeatures | None = None  # the fitted vectorizer: its vocabulary names X's columns (saved too)
+    features: TextFeatures | None = None  # the fitted vectorizer(s): the word vocabulary names X's (first) columns
     settings: ProjectSettings = field(default_factory=ProjectSettings)  # the project's, when it was loaded
+
+    @property
+    def word_X(self) -> sp.csr_matrix:
+        """The word view's matrix, whose columns the vocabulary names: what explanations read."""
+        return self.X[0] if isinstance(self.X, list) else self.X
 
     @cached_property
     def feature_arrays(self) -> dict[str, np.ndarray]:
