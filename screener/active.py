@@ -243,6 +243,16 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         Under a fit policy without ``warm_start`` every fit starts from scratch (a new classifier
         and presumed sample); otherwise it carries on from the last.
         """
+        solve = self.fit_begin(X, labels, pseudo=pseudo)
+        if solve is not None:
+            solve()
+        return self
+
+    def fit_begin(self, X: sp.csr_matrix, labels: np.ndarray, *, pseudo: sp.csr_matrix | None = None):
+        """``fit`` in two parts: this one draws from the learner's generator (the presumed sample)
+        and returns the other, the solver's run, as a callable (``None`` if there is nothing to
+        fit). The solver draws only from its own generator, so a rank ensemble runs its members'
+        solvers side by side (``screener.ensemble``) and fits exactly as one after the other."""
         first = not hasattr(self, "rng_")
         self._setup()
         if not first and not self.policy.warm_start:
@@ -263,7 +273,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         presumed = self._presumed(labels, unl, min(n_presumed, len(unl)))
         if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
             self.coef_ = None  # nothing to learn from yet: the queue is in random order
-            return self
+            return None
 
         rows = np.concatenate([pos, neg, presumed])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(presumed))]).astype(np.int8)
@@ -273,18 +283,22 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         weights = np.where(y == 1, w_pos, w_neg)
         if use_pseudo:
             weights[-1] *= self.criteria_weight
-        if isinstance(self.classifier_, WarmLogisticRegression) and not use_pseudo:
-            self.classifier_.fit(X, y, sample_weight=weights, rows=rows)  # the rows in place, no copy
-        else:
+        if not (isinstance(self.classifier_, WarmLogisticRegression) and not use_pseudo):
             Xt = sp.vstack([X[rows], pseudo], format="csr") if use_pseudo else X[rows]
-            with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-                self.classifier_.fit(Xt, y, sample_weight=weights)
-        self.coef_ = np.asarray(self.classifier_.coef_).ravel().astype(X.dtype)  # float32 X: a float32 product
-        self.intercept_ = float(np.ravel(self.classifier_.intercept_)[0])
-        # Dropping irrelevant examples raises the fitted odds as class weighting does: undo both
-        # when calibrating (approximate for hard negatives, which are not a random subsample).
-        self.weights_ = (w_pos * max(n_neg_all, 1) / max(len(neg), 1), w_neg)
-        return self
+
+        def solve() -> None:
+            if isinstance(self.classifier_, WarmLogisticRegression) and not use_pseudo:
+                self.classifier_.fit(X, y, sample_weight=weights, rows=rows)  # the rows in place, no copy
+            else:
+                with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+                    self.classifier_.fit(Xt, y, sample_weight=weights)
+            self.coef_ = np.asarray(self.classifier_.coef_).ravel().astype(X.dtype)  # float32 X: a float32 product
+            self.intercept_ = float(np.ravel(self.classifier_.intercept_)[0])
+            # Dropping irrelevant examples raises the fitted odds as class weighting does: undo both
+            # when calibrating (approximate for hard negatives, which are not a random subsample).
+            self.weights_ = (w_pos * max(n_neg_all, 1) / max(len(neg), 1), w_neg)
+
+        return solve
 
     def _presumed(self, labels: np.ndarray, unl: np.ndarray, n: int) -> np.ndarray:
         """The presumed-irrelevant sample: ``n`` unscreened rows, the fit policy's ``presumed_refresh`` of them new at each fit."""

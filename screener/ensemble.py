@@ -32,7 +32,9 @@ shuffle of the pool in record-id order, ``active.step`` once per record), for
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -272,6 +274,27 @@ ADAPT = (None, "hedge", "hits")
 COMBINE = ("mean", "best", "rrf", "max_proba", "mean_proba")
 
 
+_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (process id, threads): made in the process that uses it
+
+
+def _side_by_side(tasks: Sequence) -> None:
+    """Run ``tasks`` (callables with no result) on up to two threads: the members' solvers and
+    sparse products release the GIL, so two members fit and score in about the time of one on
+    two cores. Each task touches only its own member's state, so the result is that of running
+    them in turn. One task, or one core, runs inline."""
+    global _POOL
+    if len(tasks) < 2 or (os.cpu_count() or 1) < 2:
+        for task in tasks:
+            task()
+        return
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="screener-member"))
+    futures = [_POOL[1].submit(task) for task in tasks[1:]]
+    tasks[0]()
+    for f in futures:
+        f.result()
+
+
 def _check_members(members: Sequence[dict]) -> None:
     if not members:
         raise ConfigError("members must name at least one model")
@@ -429,13 +452,21 @@ class RankEnsemble(QueueSelection):
             if self.adapt == "hits":
                 self._credit_picks(labels)
         n_relevant = int((labels == 1).sum())
+        solves = []
         for i, (member, X) in enumerate(zip(self.members_, Xs)):
             every = int(self.members[i].get("every", 1))
             if every > 1 and self.cache_[i] is not None and self.n_fits_ % every and n_relevant == self.relevant_at_[i]:
                 continue  # not due: its last scores stand
-            member.fit(X, labels, pseudo=None if pseudo is None else pseudo[i])
+            row = None if pseudo is None else pseudo[i]
+            if hasattr(member, "fit_begin"):  # its draws now, in member order; its solver below
+                solve = member.fit_begin(X, labels, pseudo=row)
+                if solve is not None:
+                    solves.append(solve)
+            else:
+                member.fit(X, labels, pseudo=row)
             self.fitted_at_[i], self.relevant_at_[i] = self.n_fits_, n_relevant
             self.cache_[i] = None
+        _side_by_side(solves)
         self.n_fits_ += 1
         return self
 
@@ -489,6 +520,8 @@ class RankEnsemble(QueueSelection):
         if labels is None and not hasattr(self, "labels_"):
             raise ConfigError("the ensemble has not been fitted: give the labels that say which rows to rank")
         labels = self.labels_ if labels is None else np.asarray(labels)
+        _side_by_side([lambda i=i, X=X: self._member_scores(i, X, labels) for i, X in enumerate(Xs)
+                       if self.cache_[i] is None or self.cache_[i][0] is not X])
         member_scores = [self._member_scores(i, X, labels) for i, X in enumerate(Xs)]
         self.n_scorings_ += 1
         if len(self.members_) == 1:

@@ -340,3 +340,18 @@ def test_a_pool_without_usable_labels_is_a_clear_error(pool):
         simulate_ensemble(pool, label_column="label_x")
     with pytest.raises(DataError, match="no relevant records"):
         simulate_ensemble(pool.assign(label_included=0))
+
+
+def test_members_fit_and_score_side_by_side_exactly_as_one_after_the_other(pool, monkeypatch):
+    import screener.ensemble as ensemble
+
+    calls = []
+    side_by_side = ensemble._side_by_side
+    monkeypatch.setattr(ensemble, "_side_by_side", lambda tasks: (calls.append(len(tasks)), side_by_side(tasks)))
+    monkeypatch.setattr(ensemble.os, "cpu_count", lambda: 2)
+    both = run_simulation(pool, seed=5, settings=SimulationSettings(stop_at_recall=0.9))
+    assert max(calls) == 2  # the two members' solvers, and their scorings, ran on two threads
+    monkeypatch.setattr(ensemble.os, "cpu_count", lambda: 1)
+    serial = run_simulation(pool, seed=5, settings=SimulationSettings(stop_at_recall=0.9))
+    pd.testing.assert_frame_equal(both.order, serial.order)
+    pd.testing.assert_frame_equal(both.checkpoints, serial.checkpoints)
