@@ -62,7 +62,7 @@ def pool_file(folder: Path, args) -> tuple[Path, str, Path]:
 def pool_features_settings() -> dict:
     from screener.settings import RankerSettings
 
-    return RankerSettings().as_dict()["features"]  # what load_pool builds
+    return RankerSettings().as_dict()["features"]  # what load_pool builds (each view's settings)
 
 
 def main() -> int:

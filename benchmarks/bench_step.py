@@ -12,9 +12,11 @@ bench_import.py), where import, de-duplication and feature
 building are timed too, in a child process so its peak memory is its own
 (``peak_rss_mb``; ``peak_tree_rss_mb`` adds the worker processes that count
 words in parallel, sampled every 0.1 s).
-``--ranker NAME`` measures one of ``sweep_cv.py``'s ensemble configurations (e.g.
-``word_char_best_cc1``, word and character queues interleaved by ``screener.ensemble.RankEnsemble``)
-instead of the default learner, and adds its other feature sets to the feature time.
+The default ranker is the product's (``screener.settings.RankerSettings()``: since issue 11 the
+interleave, word and character queues by ``screener.ensemble.RankEnsemble``); ``--ranker word``
+measures the single learner on word n-grams, and ``--ranker NAME`` one of ``sweep_cv.py``'s
+ensemble configurations; an ensemble's other feature sets count in the feature time. Each step is
+``active.step`` (fit, score, pick by the learner's queue), as in a session and a simulation.
 Appends one JSON line per measurement to benchmarks/results/step.jsonl.
 """
 
@@ -38,23 +40,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from jsonl import append_jsonl, git_commit
-from screener.active import UNLABELLED, ActiveLearner
+from screener.active import UNLABELLED, step
 from screener.dedup import duplicate_groups
 from screener.features import TextFeatures
 from screener.model import library_versions
 from screener.readers import read_file
+from screener.settings import RankerSettings
 from sweep_cv import CONFIGS, _resolve
 
 RESULTS = ROOT / "benchmarks" / "results" / "step.jsonl"
 
 
-# the default, and every ensemble configuration of the cross-validated sweep (sweep_cv.py)
-RANKERS = ("default", *(name for name, config in CONFIGS.items() if "ensemble" in config))
+# the default (the interleave), the single word learner, and every ensemble configuration of the
+# cross-validated sweep (sweep_cv.py)
+RANKERS = ("default", "word", *(name for name, config in CONFIGS.items() if "ensemble" in config))
 
 
 def make_learner(ranker: str, seed: int):
-    if ranker == "default":
-        return ActiveLearner(random_state=seed)
+    if ranker in ("default", "word"):
+        return RankerSettings(views="word+char" if ranker == "default" else "word").make_learner(random_state=seed)
     from screener.ensemble import RankEnsemble
 
     ens = {k: v for k, v in CONFIGS[ranker]["ensemble"].items() if k != "features"}
@@ -63,8 +67,13 @@ def make_learner(ranker: str, seed: int):
 
 def make_features(ranker: str, records, n_jobs: int | None = None):
     """The ranker's feature matrix (one per member for an ensemble; ``n_jobs`` for the word features)."""
-    word = (TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)).fit_transform(records)
+    word_features = TextFeatures() if n_jobs is None else TextFeatures(n_jobs=n_jobs)
     if ranker == "default":
+        from screener.ensemble import ViewFeatures
+
+        return ViewFeatures(word_features).fit_transform(records)
+    word = word_features.fit_transform(records)
+    if ranker == "word":
         return word
     from screener.ensemble import member_features
 
@@ -91,15 +100,12 @@ def step_times(X, y, n_labelled: int, repeats: int, seed: int = 0, ranker: str =
     labels = np.full(len(y), UNLABELLED, dtype=np.int8)
     labels[known] = y[known]
     learner = make_learner(ranker, seed)
-    learner.fit(X, labels)
-    j = int(learner.select(learner.scores(X), labels, n=1)[0])
+    j = int(step(learner, X, labels, n=1).queue[0])
     times = []
     for _ in range(repeats):
         labels[j] = y[j]
         t0 = time.perf_counter()
-        learner.fit(X, labels)
-        scores = learner.scores(X)
-        j = int(learner.select(scores, labels, n=1)[0])
+        j = int(step(learner, X, labels, n=1).queue[0])
         times.append(time.perf_counter() - t0)
     return times
 

@@ -106,6 +106,14 @@ CONFIGS: dict[str, dict] = {
     "word_char_best_cc1_df10": {"ensemble": {"members": [{"features": "word"},
                                                          {"features": "char", "params": {"C": 1.0}}],
                                              "features": {"char": {"max_df": 0.1}}, "combine": "best"}},
+    # the title counted twice (its terms' tf raised), in both views / in the word view only; the
+    # word view on unigrams only
+    "word_char_best_cc1_t2": {"ensemble": {**RANKERS["interleave"],
+                                           "features": {"word": {"fields": ("title", "title", "abstract")},
+                                                        "char": {"fields": ("title", "title", "abstract")}}}},
+    "word_char_best_cc1_t2w": {"ensemble": {**RANKERS["interleave"],
+                                            "features": {"word": {"fields": ("title", "title", "abstract")}}}},
+    "word_char_best_cc1_uni": {"ensemble": {**RANKERS["interleave"], "features": {"word": {"ngram_range": (1, 1)}}}},
     "word_char_best_cc1_sl": {"ensemble": {"members": [{"features": "word", "shortlist": 256},
                                                        {"features": "char", "params": {"C": 1.0}, "shortlist": 256}],
                                            "combine": "best"}},
@@ -231,7 +239,8 @@ def one_run(name: str, records: pd.DataFrame, pool: str, label: str, seed: int) 
         ens["members"] = [_resolve(m) for m in ens["members"]]
         order = simulate_ensemble(records, label_column=label, seed=seed, stop_at_recall=0.95, **ens).order
     else:
-        settings = SimulationSettings(learner=config["learner"], features=config["features"], stop_at_recall=0.95)
+        settings = SimulationSettings(learner=config["learner"], features=config["features"], stop_at_recall=0.95,
+                                      views="word")  # one learner on word n-grams (the default until issue 11)
         order = simulate(records, label_column=label, seed=seed, settings=settings)
     cpu = time.process_time() - t0
     m = run_metrics(order, len(records), int(labels_of(records, label).sum()))

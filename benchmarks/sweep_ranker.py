@@ -60,7 +60,7 @@ def one_run(path: Path, seed: int, learner: dict, features: dict, svm_C: float |
     records = read_file(path)
     if svm_C is not None:
         learner = {**learner, "classifier": svm_classifier(svm_C)}
-    settings = SimulationSettings(learner=learner, features=features, stop_at_recall=0.95)
+    settings = SimulationSettings(learner=learner, features=features, stop_at_recall=0.95, views="word")
     t0 = time.process_time()
     order = simulate(records, seed=seed, settings=settings)
     cpu = time.process_time() - t0
