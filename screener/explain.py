@@ -9,7 +9,8 @@ approximated; the shares plus the intercept add up to the margin the queue was o
 baseline: Lundberg & Lee 2017.)
 
 ``TermExplainer`` maps feature columns back to their vocabulary terms once per pool; the
-terminal session and the browser app both call ``explain``.
+terminal session and the browser app both call ``explain``. ``CharWordExplainer`` does the same
+for a model on character n-grams (the interleave's second view), in words.
 """
 
 from __future__ import annotations
@@ -103,4 +104,68 @@ class TermExplainer:
             order = sorted(keep, key=lambda k: (-sign * weights[k], self.terms_[cols[k]]))[:n_terms]
             out.extend(Contribution(str(self.terms_[cols[k]]), float(weights[k]), float(values[k]),
                                     float(coef[cols[k]])) for k in order)
+        return out
+
+
+class CharWordExplainer:
+    """Word shares of a character n-gram model's margin, so the character view explains a rank in
+    words a reviewer reads.
+
+    A character n-gram's share (the record's tf-idf value of it × its coefficient) is split
+    equally among the record's distinct words that contain it, each word padded with a space on
+    either side as ``char_wb`` pads it (``screener.charcounts``); a word's share is the sum of
+    its n-grams' parts, so the words' shares add up to the n-grams' (the margin less the
+    intercept). Words are shown without the punctuation around them (and merged when that makes
+    them equal). Parameters as ``TermExplainer``'s, and the n-gram lengths of the features.
+    """
+
+    def __init__(self, *, n_terms: int = 5, direction: str = "up", ngram_range: tuple[int, int] = (4, 4)):
+        self.n_terms = n_terms
+        self.direction = direction
+        self.ngram_range = ngram_range
+
+    def fit(self, terms) -> CharWordExplainer:
+        """Learn the column of every n-gram from the features' terms (in column order)."""
+        TermExplainer(n_terms=self.n_terms, direction=self.direction)._check_params()
+        self.column_ = {str(t): i for i, t in enumerate(terms)}
+        return self
+
+    def explain(self, x: sp.spmatrix, coef: np.ndarray | None, text: str, *, direction: str | None = None,
+                n_terms: int | None = None) -> list[Contribution]:
+        """The words of ``text`` (the record's text, as the features read it) whose n-grams moved
+        its margin most under ``coef``, strongest first (``TermExplainer.explain``'s order)."""
+        from screener.charcounts import _word_ngrams, _words
+
+        if not hasattr(self, "column_"):
+            raise ConfigError("CharWordExplainer is not fitted: call fit(terms) first")
+        direction = self.direction if direction is None else direction
+        n_terms = self.n_terms if n_terms is None else n_terms
+        TermExplainer(n_terms=n_terms, direction=direction)._check_params()
+        if coef is None:
+            return []
+        row = sp.csr_matrix(x)
+        coef = np.asarray(coef, dtype=np.float64).ravel()
+        if row.shape[0] != 1 or row.shape[1] != len(self.column_) or len(coef) != len(self.column_):
+            raise ConfigError(f"x must be one row of {len(self.column_)} features and coef as long")
+        value = dict(zip(row.indices.tolist(), row.data.astype(np.float64).tolist()))
+        _, _, words = _words([text])
+        owner, grams = _word_ngrams(words, *self.ngram_range)
+        holders: dict[int, set[int]] = {}  # column -> the distinct words that contain the n-gram
+        for w, g in zip(owner.tolist(), grams.tolist()):
+            col = self.column_.get(g)
+            if col is not None and col in value:
+                holders.setdefault(col, set()).add(w)
+        shares: dict[str, list[float]] = {}  # shown word -> [share of the margin, share of the tf-idf values]
+        for col, ws in holders.items():
+            for w in ws:
+                shown = words[w].strip(".,;:!?()[]{}\"'«»“”‘’") or words[w]
+                acc = shares.setdefault(shown, [0.0, 0.0])
+                acc[0] += value[col] * coef[col] / len(ws)
+                acc[1] += value[col] / len(ws)
+        out: list[Contribution] = []
+        for sign in ((1, -1) if direction == "both" else (1,) if direction == "up" else (-1,)):
+            keep = [w for w, (s, _) in shares.items() if sign * s > 0]
+            for w in sorted(keep, key=lambda w: (-sign * shares[w][0], w))[:n_terms]:
+                s, v = shares[w]
+                out.append(Contribution(w, float(s), float(v), float(s / v) if v else 0.0))
         return out

@@ -27,7 +27,8 @@ import pandas as pd
 from screener.active import ActiveLearner, step
 from screener.conflicts import STAGE_NAMES
 from screener.errors import ConfigError
-from screener.explain import TermExplainer
+from screener.explain import CharWordExplainer, TermExplainer
+from screener.features import record_text
 from screener.labels import queue_labels, training_labels
 from screener.project import Pool, current_model, fit_learner, register_model
 from screener.project.advice import Advice, draw_sample, headline, pending_sample, stopping_advice
@@ -91,6 +92,15 @@ def queue_of(labels: np.ndarray, open_: np.ndarray | None) -> np.ndarray:
 TRAINER_NICE = 10  # how much lower a trainer thread's CPU priority is than the thread that serves keys
 
 
+def ranking_views(learner) -> dict | None:
+    """For the interleave, each view's ranks of the records and its model's weights as they stand
+    (what explains the queue just made); ``None`` for a single model."""
+    members = getattr(learner, "members_", None)
+    if members is None or len(members) != 2 or getattr(learner, "ranks_", None) is None:
+        return None
+    return {"ranks": learner.ranks_, "coefs": [getattr(m, "coef_", None) for m in members]}
+
+
 def lower_priority(by: int = TRAINER_NICE) -> None:
     """Lower the calling thread's CPU priority by ``by`` nice steps (on Linux a thread has its own
     nice value), where the OS allows it: a fit then takes only the CPU the reviewer's keys leave."""
@@ -125,7 +135,7 @@ class Trainer:
     def _fit(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> tuple:
         result = step(self.learner, self.pool.X, training_labels(labels), candidates=queue_of(labels, open_),
                       pseudo=self.pool.pseudo, n=None)
-        return self.learner, labels, n_ledger, result.scores, result.queue
+        return self.learner, labels, n_ledger, result.scores, result.queue, ranking_views(self.learner)
 
     def request(self, labels: np.ndarray, n_ledger: int, open_: np.ndarray | None = None) -> None:
         if not self.background:
@@ -216,7 +226,7 @@ class Session:
         else:
             learner, version = current_model(store, pool, self.labels, retrain=retrain, save=False)
         first = step(learner, pool.X, training_labels(self.train), candidates=queue_of(self.train, self.open), n=None, fit=False)
-        self._use(learner, version, first.scores, first.queue)
+        self._use(learner, version, first.scores, first.queue, ranking_views(learner))
         self.trainer = Trainer(pool, learner, background=background, gate=fit_gate)
         self.history: list[tuple[int, int, str, str | None]] = []  # ledger id, row, previous label, reason
         self.skipped: set[int] = set()
@@ -229,6 +239,7 @@ class Session:
         self.current: int | None = None
         self.why_down = False  # 'w' also shows the terms that lowered the score
         self._explainer: TermExplainer | None = None  # built on first use (vocabulary → terms)
+        self._char_explainer: CharWordExplainer | None = None  # the same for the character view
         self._refresh_advice(force=True)
         resume = store.get_meta(self._resume_key)
         if (resume is not None and int(resume) in self.row_of and self._needs_vote(self.row_of[int(resume)])
@@ -245,20 +256,24 @@ class Session:
         return self.labels[row] == "" if self.open is None else bool(self.open[row])
 
     # -- the model and the queue ----------------------------------------------------------------
-    def _use(self, learner: ActiveLearner, version: int, scores: np.ndarray, queue: np.ndarray) -> None:
+    def _use(self, learner: ActiveLearner, version: int, scores: np.ndarray, queue: np.ndarray,
+             views: dict | None = None) -> None:
         self.learner, self.version, self.scores, self.queue, self.pointer = learner, version, scores, queue, 0
-        self.model_coef = getattr(learner, "coef_", None)  # taken with the scores: it explains their ranking
+        # taken with the scores: they explain their ranking (the word model's weights, and with the
+        # interleave each view's ranks and weights, as they stood when the queue was made)
+        self.model_coef = getattr(learner, "coef_", None)
+        self.model_views = views
 
     def _adopt_ready_model(self) -> None:
         result = self.trainer.poll()
         if result is None:
             return
-        learner, labels, n_ledger, scores, queue = result
+        learner, labels, n_ledger, scores, queue, views = result
         try:
             version = register_model(self.store, self.pool, learner, labels, n_ledger, save=False)
         except ProjectBusy:
             return  # another process is writing: keep the current ranking, the next fit comes soon
-        self._use(learner, version, scores, queue)
+        self._use(learner, version, scores, queue, views)
 
     def _show(self, row: int | None) -> None:
         self.current = row
@@ -266,6 +281,7 @@ class Session:
         if row is not None:
             self.shown_version, self.shown_score = self.version, float(self.scores[row])
             self.shown_coef = self.model_coef  # the model that ranked it explains it
+            self.shown_views = self.model_views
             record_id = int(self.pool.ids[row])
             drawn = self.advice is not None and record_id in self.advice.sample_pending
             self.shown_for = "random" if drawn else "ranked"  # ledger data: why this record was shown
@@ -565,7 +581,7 @@ class Session:
     def record(self) -> dict | None:
         if self.current is None:
             return None
-        return self._record(self.current, self.shown_score, self.shown_coef)
+        return self._record(self.current, self.shown_score, self.shown_coef, self.shown_views)
 
     def record_at(self, record_id: int) -> dict | None:
         """Any record of the pool as ``record()`` gives the shown one, scored and explained by the current
@@ -573,32 +589,48 @@ class Session:
         row = self.row_of.get(int(record_id))
         if row is None:
             return None
-        return self._record(row, float(self.scores[row]), self.model_coef)
+        return self._record(row, float(self.scores[row]), self.model_coef, self.model_views)
 
-    def _record(self, row: int, score: float, coef) -> dict:
+    def _record(self, row: int, score: float, coef, views: dict | None = None) -> dict:
         rec = self.pool.records.iloc[row]
         return {"record_id": int(rec["id"]), "title": rec["title"], "abstract": rec["abstract"],
                 "year": None if pd.isna(rec["year"]) else int(rec["year"]),
                 "journal": rec["journal"], "authors": rec["authors"], "keywords": rec["keywords"],
                 "source": rec["source"], "score": score,
                 "random_check": self.advice is not None and int(rec["id"]) in self.advice.sample_pending,
-                **self._why(row, coef)}
+                **self._why(row, coef, views)}
 
     def why(self) -> dict:
         """The terms that raised the shown record's score (``why_up``) and, after 'w', lowered it (``why_down``)."""
         if self.current is None:
             return {"why_up": [], "why_down": []}
-        return self._why(self.current, self.shown_coef)
+        return self._why(self.current, self.shown_coef, self.shown_views)
 
-    def _why(self, row: int, coef) -> dict:
+    def _why(self, row: int, coef, views: dict | None = None) -> dict:
+        """The terms of the view that put the record where it is: the word model's, or with the
+        interleave the character model's when its rank of the record was the better one (in words,
+        ``CharWordExplainer``); ``why_view`` names the view."""
         features = self.pool.features
+        char = getattr(features, "char", None)
+        if views is not None and char is not None and views["coefs"][1] is not None:
+            ranks = views["ranks"][:, row]
+            if ranks.min() >= 0 and ranks[1] < ranks[0]:
+                if self._char_explainer is None:
+                    self._char_explainer = CharWordExplainer(n_terms=WHY_TERMS, ngram_range=tuple(char.ngram_range))
+                    self._char_explainer.fit(char.terms_)
+                text = record_text(self.pool.records.iloc[[row]], tuple(char.fields)).iloc[0]
+                x, c = self.pool.X[1][row], views["coefs"][1]
+                return {"why_up": self._char_explainer.explain(x, c, text, direction="up"),
+                        "why_down": self._char_explainer.explain(x, c, text, direction="down") if self.why_down else [],
+                        "why_view": "character"}
         if features is None or coef is None:
-            return {"why_up": [], "why_down": []}
+            return {"why_up": [], "why_down": [], "why_view": None}
         if self._explainer is None:
             self._explainer = TermExplainer(n_terms=WHY_TERMS).fit(features.vectorizer_.vocabulary_)
         x = self.pool.word_X[row]
         return {"why_up": self._explainer.explain(x, coef, direction="up"),
-                "why_down": self._explainer.explain(x, coef, direction="down") if self.why_down else []}
+                "why_down": self._explainer.explain(x, coef, direction="down") if self.why_down else [],
+                "why_view": "word" if char is not None else None}
 
     def view(self) -> View:
         return View(record=self.record(), progress=self.progress(), mode=self.mode,

@@ -40,9 +40,10 @@ def progress_line(view: View) -> str:
 def why_lines(rec: dict) -> list[str]:
     """'ranked up by: term +0.41 · ...' and, when asked for, 'held back by: ...'."""
     lines = []
+    view = " (the character view, in words)" if rec.get("why_view") == "character" else ""
     for key, lead in (("why_up", "ranked up by"), ("why_down", "held back by")):
         if rec.get(key):
-            lines.append(f"{lead}: " + " · ".join(str(c) for c in rec[key]))
+            lines.append(f"{lead}{view}: " + " · ".join(str(c) for c in rec[key]))
     return lines
 
 

@@ -77,3 +77,28 @@ def test_mismatched_shapes_and_unfitted_use_are_clear_errors():
     ex.fit({"a": 0, "b": 1})
     with pytest.raises(ConfigError, match="one row of 2 features"):
         ex.explain(sp.csr_matrix((1, 3)), np.zeros(3))
+
+
+def test_the_character_view_is_explained_in_the_words_whose_n_grams_carry_its_weight():
+    from screener.ensemble import CharFeatures
+    from screener.explain import CharWordExplainer
+
+    records = pd.DataFrame({"title": ["Peer support for addiction", "Addiction treatment trial", "Soil chemistry"],
+                            "abstract": ["Peers help.", "A trial.", "Clay (soil)."]})
+    feats = CharFeatures(min_df=1, max_df=1.0)
+    X = feats.fit_transform(records)
+    coef = np.zeros(X.shape[1])
+    coef[feats.terms_.index("ddic")] = 2.0  # only in "addiction"
+    coef[feats.terms_.index(" pee")] = 1.0  # in "peer" and "peers."
+    text = "Peer support for addiction Peers help."
+    ex = CharWordExplainer(n_terms=3).fit(feats.terms_)
+    got = ex.explain(X[0], coef, text)
+    x = dict(zip(X[0].indices, X[0].data))
+    assert [c.term for c in got] == ["addiction", "peer", "peers"]  # lower-cased as the features read them
+    assert got[1].weight == pytest.approx(got[2].weight)
+    assert got[0].weight == pytest.approx(2.0 * x[feats.terms_.index("ddic")])
+    # " pee" is shared by two words: each gets half its share, and the shares add up to the margin
+    assert sum(c.weight for c in ex.explain(X[0], coef, text, n_terms=10)) == pytest.approx(float((X[0] @ coef)[0]))
+    assert ex.explain(X[0], None, text) == []
+    down = ex.explain(X[0], -coef, text, direction="down")
+    assert down[0].term == "addiction" and down[0].weight < 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -214,7 +215,8 @@ def test_the_record_on_screen_shows_the_terms_that_ranked_it_up_and_on_w_down(st
     out = io.StringIO()
     Console(file=out, width=200).print(render(s.view()))
     shown = out.getvalue().replace("\n", " ")
-    assert "ranked up by: " + str(up[0]) in shown and "held back by:" in shown
+    view = " (the character view, in words)" if rec["why_view"] == "character" else ""
+    assert f"ranked up by{view}: " + str(up[0]) in shown and f"held back by{view}:" in shown
     s.handle_key("w")
     assert s.view().record["why_down"] == []
 
@@ -278,3 +280,22 @@ def test_trainers_sharing_a_gate_fit_one_at_a_time_and_each_takes_its_newest_req
     assert counter["fits"] <= 3 * len(trainers)
     if hasattr(os, "getpriority"):  # the fits ran at a lower CPU priority than the thread that asked
         assert counter["nice"] == min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 10)
+
+
+def test_a_record_the_character_view_placed_is_explained_in_its_words_and_the_rest_by_the_word_model(store):
+    s = _session(store)
+    _keys(s, "iee" + "e" * 5 + "i")
+    views = s.model_views
+    assert views is not None and views["ranks"].shape == (2, len(s.pool.ids))
+    by_view = {"character": [], "word": []}
+    for row in np.flatnonzero(views["ranks"].min(axis=0) >= 0)[:200]:
+        rec = s.record_at(int(s.pool.ids[row]))
+        by_view[rec["why_view"]].append((row, rec))
+        assert rec["why_view"] == ("character" if views["ranks"][1, row] < views["ranks"][0, row] else "word")
+    assert by_view["character"] and by_view["word"]
+    for _row, rec in by_view["character"][:20]:
+        text = (rec["title"] + " " + (rec["abstract"] or "")).lower()
+        assert rec["why_up"] and all(c.term in text for c in rec["why_up"])
+    from screener.tui import why_lines
+
+    assert why_lines(by_view["character"][0][1])[0].startswith("ranked up by (the character view, in words): ")
