@@ -22,8 +22,14 @@ character 4-grams within words (``screener.charcounts``); ``word_char``, both in
 (``ActiveLearner``: warm-started logistic regression with the presumed-irrelevant sample); ``nb``,
 multinomial naive Bayes (ASReview's former default; ``alpha`` 3.822 as in ASReview).
 
-A ``RankEnsemble`` is a learner as ``active.step`` drives one (``fit``, ``scores``, ``select``,
-``ranking``; its ``X`` is one matrix per member), so ``screener.simulate.simulate_ensemble`` replays a labelled pool
+The interleave (``RANKERS["interleave"]``: the default learner on ``word`` and on ``char`` at
+C = 1, ``combine="best"``) is screener's default ranker since issue 11: ``screener.settings``
+builds it (``views="word+char"``) with ``ViewFeatures`` for simulations, sessions and
+``screener rank`` alike. Its ``scores`` are the word member's probabilities (what stopping advice
+sums and a reviewer sees); its queue follows ``priority``.
+
+A ``RankEnsemble`` is a learner as ``active.step`` drives one (``fit``, ``scores``, ``priority``,
+``select``, ``ranking``; its ``X`` is one matrix per member), so ``screener.simulate.simulate_ensemble`` replays a labelled pool
 through ``screener.simulate``'s own protocol and loop (``replay_pool``: its priors, the seeded
 shuffle of the pool in record-id order, ``active.step`` once per record), for
 ``benchmarks/sweep_cv.py``; a one-member ensemble ranks by that member's own scores.

@@ -108,7 +108,7 @@ def rank_cmd(
         "--new", help="Update search to import first; only its new records are ranked.")] = None,
     retrain: Annotated[bool, typer.Option(help="Ignore saved models and fit a new one.")] = False,
 ) -> None:
-    """Rank unscreened records by the current model (calibrated scores) into a CSV file."""
+    """Rank unscreened records in the current model's queue order (with calibrated scores) into a CSV file."""
     from screener.project import rank_project
     from screener.project.export import escape_cells
 

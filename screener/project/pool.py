@@ -172,7 +172,8 @@ RANK_COLUMNS = ["record_id", "title", "score", "rank", "year", "authors", "journ
 
 def rank_project(folder: str | Path, *, new: Sequence[str | Path] = (), retrain: bool = False,
                  progress: Progress = _quiet) -> tuple[pd.DataFrame, ImportSummary | None]:
-    """Rank the unscreened records by the current model (calibrated scores).
+    """Rank the unscreened records in the current model's queue order (the interleave's by default), with
+    the calibrated scores (the word model's probabilities).
 
     With ``new`` files, they are imported first (de-duplicated against everything) and
     only their new records are ranked, by a model fit on every decision so far.
