@@ -105,7 +105,10 @@ class ViewFeatures:
         self.char = char if char is not None else CharFeatures(fields=tuple(self.word.fields))
 
     def fit_transform(self, records: pd.DataFrame) -> list[sp.csr_matrix]:
-        return [self.word.fit_transform(records), self.char.fit_transform(records)]
+        # The character view first: while it is counted, the word view's vocabulary (millions of
+        # terms at 100,000 records, kept for explanations and the model file) does not exist yet.
+        char = self.char.fit_transform(records)
+        return [self.word.fit_transform(records), char]
 
     def transform(self, documents: Sequence[str]) -> list[sp.csr_matrix]:
         """Each view's rows for other texts (a criteria pseudo-document), in the pool's columns."""
@@ -283,13 +286,21 @@ COMBINE = ("mean", "best", "rrf", "max_proba", "mean_proba")
 _POOL: tuple[int, ThreadPoolExecutor] | None = None  # (process id, threads): made in the process that uses it
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. under ``taskset``), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _side_by_side(tasks: Sequence) -> None:
     """Run ``tasks`` (callables with no result) on up to two threads: the members' solvers and
     sparse products release the GIL, so two members fit and score in about the time of one on
     two cores. Each task touches only its own member's state, so the result is that of running
     them in turn. One task, or one core, runs inline."""
     global _POOL
-    if len(tasks) < 2 or (os.cpu_count() or 1) < 2:
+    if len(tasks) < 2 or _usable_cpus() < 2:
         for task in tasks:
             task()
         return

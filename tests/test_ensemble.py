@@ -348,10 +348,10 @@ def test_members_fit_and_score_side_by_side_exactly_as_one_after_the_other(pool,
     calls = []
     side_by_side = ensemble._side_by_side
     monkeypatch.setattr(ensemble, "_side_by_side", lambda tasks: (calls.append(len(tasks)), side_by_side(tasks)))
-    monkeypatch.setattr(ensemble.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(ensemble, "_usable_cpus", lambda: 2)
     both = run_simulation(pool, seed=5, settings=SimulationSettings(stop_at_recall=0.9))
     assert max(calls) == 2  # the two members' solvers, and their scorings, ran on two threads
-    monkeypatch.setattr(ensemble.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(ensemble, "_usable_cpus", lambda: 1)
     serial = run_simulation(pool, seed=5, settings=SimulationSettings(stop_at_recall=0.9))
     pd.testing.assert_frame_equal(both.order, serial.order)
     pd.testing.assert_frame_equal(both.checkpoints, serial.checkpoints)
