@@ -3,7 +3,7 @@
     farm-bench -n 3 --vs 'python benchmarks/simulate_ranker.py default' -- python benchmarks/simulate_ranker.py word_char_best
 
 Replays Nagtegaal_2019 (or ``--pool``) to the end, seed 0, with the default learner (``simulate``)
-or one of ``sweep_cv.py``'s ensemble configurations; prints the order's length.
+(the interleave), ``word`` (the single learner) or one of ``sweep_cv.py``'s ensemble configurations; prints the order's length.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from screener.readers import read_file  # noqa: E402
 from sweep_cv import CONFIGS, _resolve  # noqa: E402
 
 # the default, and every ensemble configuration of the cross-validated sweep
-RANKERS = ["default", *(name for name, config in CONFIGS.items() if "ensemble" in config)]
+RANKERS = ["default", "word", *(name for name, config in CONFIGS.items() if "ensemble" in config)]
 
 
 def main() -> int:
@@ -34,10 +34,10 @@ def main() -> int:
         print(f"skipped: {path} not found (pass --data-dir)")
         return 0
     records = read_file(path)
-    if args.ranker == "default":
-        from screener.simulate import simulate
+    if args.ranker in ("default", "word"):  # the default is the interleave; word the single learner
+        from screener.simulate import SimulationSettings, simulate
 
-        order = simulate(records, seed=0)
+        order = simulate(records, seed=0, settings=SimulationSettings(views="word+char" if args.ranker == "default" else "word"))
     else:
         from screener.simulate import simulate_ensemble
 
