@@ -154,3 +154,18 @@ def test_the_report_can_be_rebuilt_from_the_summary_alone(tmp_path):
     rebuilt = report_from_summary(paths["summary"], tmp_path / "again.md", "T").read_text()
     assert rebuilt.split("## All pools")[1] == written.split("## All pools")[1]  # the same tables
     assert "- command: bench" in rebuilt and "- summary: stopping_summary.jsonl" in rebuilt
+
+
+def test_a_file_that_is_no_labelled_pool_fails_the_evaluation_before_any_simulation(tmp_path):
+    from screener.demo_data import make_demo_pool
+    from screener.errors import DataError
+    from screener.experiments.stopping_sweep import evaluate_stopping
+
+    good = tmp_path / "a_pool.csv"
+    make_demo_pool(80, random_state=1).to_csv(good, index=False)
+    index = tmp_path / "index.csv"  # as in a data folder beside its pools
+    pd.DataFrame({"name": ["a_pool"], "records": [80]}).to_csv(index, index=False)
+    with pytest.raises(DataError, match="index.csv: .*no title or abstract"):
+        evaluate_stopping([good, index], seeds=[0], targets=[0.95], rules="knee", orders_dir=tmp_path / "orders",
+                          n_jobs=1)
+    assert not (tmp_path / "orders").exists()  # nothing was simulated

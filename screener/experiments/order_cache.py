@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import DataError
-from screener.labels import LABEL_COLUMN
+from screener.labels import LABEL_COLUMN, file_labels
 from screener.orders import write_order
 from screener.readers import read_file
 from screener.simulate import run_simulation
@@ -60,6 +60,16 @@ def load_order(path: str | Path, pool: str, seed: int) -> CachedOrder:
     return CachedOrder(pool=pool, seed=int(seed), labels=df["label"].astype(int).to_numpy(np.int8),
                        n_priors=int(df["is_prior"].fillna(0).astype(int).sum()),
                        checkpoints=read_checkpoints(path.with_name("checkpoints.csv")))
+
+
+def check_pool_file(data_path: str | Path, label_column: str) -> None:
+    """Raise the ``DataError`` a simulation of ``data_path`` would, before any is run: a file that is
+    not a labelled pool (``index.csv`` beside the pools, say) fails a sweep at once, not after
+    the other pools' simulations."""
+    try:
+        file_labels(read_file(data_path), label_column)
+    except DataError as exc:
+        raise DataError(f"{Path(data_path).name}: {exc}" if Path(data_path).name not in str(exc) else str(exc)) from None
 
 
 def simulate_order(data_path: str | Path, out: str | Path, label_column: str, seed: int) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import ConfigError, DataError
-from screener.experiments.order_cache import load_order, order_path, simulate_order
+from screener.experiments.order_cache import check_pool_file, load_order, order_path, simulate_order
 from screener.labels import LABEL_COLUMN
 from screener.metrics import records_at
 from screener.parallel import run_tasks
@@ -121,6 +121,8 @@ def evaluate_stopping(
         missing = []
     if missing and not simulate_missing:
         raise DataError(f"{len(missing)} order files missing under {orders_dir}, e.g. {missing[0][2]}")
+    for path in dict.fromkeys(p for p, _, _ in missing):  # a file that is no labelled pool fails now
+        check_pool_file(path, label_column)
     if missing:
         run_tasks(simulate_order, [(str(p), str(out), label_column, s) for p, s, out in missing],
                   n_jobs=n_jobs, scheduler=scheduler)
