@@ -85,29 +85,41 @@ class TermExplainer:
         """
         if not hasattr(self, "terms_"):
             raise ConfigError("TermExplainer is not fitted: call fit(vocabulary) first")
+        checked = self._checked(x, coef, direction, n_terms, len(self.terms_))
+        if checked is None:
+            return []
+        row, coef, direction, n_terms = checked
+        cols = row.indices
+        values = row.data.astype(np.float64)
+        weights = values * coef[cols]
+        return _strongest([Contribution(str(self.terms_[c]), float(w), float(v), float(coef[c]))
+                           for c, w, v in zip(cols, weights, values)], direction, n_terms)
+
+    def _checked(self, x, coef, direction: str | None, n_terms: int | None, n_features: int):
+        """(the record's row, coef as float64, direction, n_terms) once checked; ``None`` without a model."""
         direction = self.direction if direction is None else direction
         n_terms = self.n_terms if n_terms is None else n_terms
         TermExplainer(n_terms=n_terms, direction=direction)._check_params()
         if coef is None:
-            return []
+            return None
         row = sp.csr_matrix(x)
         coef = np.asarray(coef, dtype=np.float64).ravel()
-        if row.shape[0] != 1 or row.shape[1] != len(self.terms_) or len(coef) != len(self.terms_):
-            raise ConfigError(f"x must be one row of {len(self.terms_)} features and coef as long; "
+        if row.shape[0] != 1 or row.shape[1] != n_features or len(coef) != n_features:
+            raise ConfigError(f"x must be one row of {n_features} features and coef as long; "
                               f"got x {row.shape} and coef of {len(coef)}")
-        cols = row.indices
-        values = row.data.astype(np.float64)
-        weights = values * coef[cols]
-        out: list[Contribution] = []
-        for sign in ((1, -1) if direction == "both" else (1,) if direction == "up" else (-1,)):
-            keep = np.flatnonzero(sign * weights > 0)
-            order = sorted(keep, key=lambda k: (-sign * weights[k], self.terms_[cols[k]]))[:n_terms]
-            out.extend(Contribution(str(self.terms_[cols[k]]), float(weights[k]), float(values[k]),
-                                    float(coef[cols[k]])) for k in order)
-        return out
+        return row, coef, direction, n_terms
 
 
-class CharWordExplainer:
+def _strongest(contributions: list[Contribution], direction: str, n_terms: int) -> list[Contribution]:
+    """The ``n_terms`` strongest contributions up, or down, or up then down (``both``); ties by the term."""
+    out: list[Contribution] = []
+    for sign in ((1, -1) if direction == "both" else (1,) if direction == "up" else (-1,)):
+        keep = [c for c in contributions if sign * c.weight > 0]
+        out.extend(sorted(keep, key=lambda c: (-sign * c.weight, c.term))[:n_terms])
+    return out
+
+
+class CharWordExplainer(TermExplainer):
     """Word shares of a character n-gram model's margin, so the character view explains a rank in
     words a reviewer reads.
 
@@ -120,13 +132,12 @@ class CharWordExplainer:
     """
 
     def __init__(self, *, n_terms: int = 5, direction: str = "up", ngram_range: tuple[int, int] = (4, 4)):
-        self.n_terms = n_terms
-        self.direction = direction
+        super().__init__(n_terms=n_terms, direction=direction)
         self.ngram_range = ngram_range
 
     def fit(self, terms) -> CharWordExplainer:
         """Learn the column of every n-gram from the features' terms (in column order)."""
-        TermExplainer(n_terms=self.n_terms, direction=self.direction)._check_params()
+        self._check_params()
         self.column_ = {str(t): i for i, t in enumerate(terms)}
         return self
 
@@ -138,15 +149,10 @@ class CharWordExplainer:
 
         if not hasattr(self, "column_"):
             raise ConfigError("CharWordExplainer is not fitted: call fit(terms) first")
-        direction = self.direction if direction is None else direction
-        n_terms = self.n_terms if n_terms is None else n_terms
-        TermExplainer(n_terms=n_terms, direction=direction)._check_params()
-        if coef is None:
+        checked = self._checked(x, coef, direction, n_terms, len(self.column_))
+        if checked is None:
             return []
-        row = sp.csr_matrix(x)
-        coef = np.asarray(coef, dtype=np.float64).ravel()
-        if row.shape[0] != 1 or row.shape[1] != len(self.column_) or len(coef) != len(self.column_):
-            raise ConfigError(f"x must be one row of {len(self.column_)} features and coef as long")
+        row, coef, direction, n_terms = checked
         value = dict(zip(row.indices.tolist(), row.data.astype(np.float64).tolist()))
         _, _, words = _words([text])
         owner, grams = _word_ngrams(words, *self.ngram_range)
@@ -162,10 +168,5 @@ class CharWordExplainer:
                 acc = shares.setdefault(shown, [0.0, 0.0])
                 acc[0] += value[col] * coef[col] / len(ws)
                 acc[1] += value[col] / len(ws)
-        out: list[Contribution] = []
-        for sign in ((1, -1) if direction == "both" else (1,) if direction == "up" else (-1,)):
-            keep = [w for w, (s, _) in shares.items() if sign * s > 0]
-            for w in sorted(keep, key=lambda w: (-sign * shares[w][0], w))[:n_terms]:
-                s, v = shares[w]
-                out.append(Contribution(w, float(s), float(v), float(s / v) if v else 0.0))
-        return out
+        return _strongest([Contribution(w, float(sh), float(v), float(sh / v) if v else 0.0)
+                           for w, (sh, v) in shares.items()], direction, n_terms)
