@@ -355,3 +355,15 @@ def test_members_fit_and_score_side_by_side_exactly_as_one_after_the_other(pool,
     serial = run_simulation(pool, seed=5, settings=SimulationSettings(stop_at_recall=0.9))
     pd.testing.assert_frame_equal(both.order, serial.order)
     pd.testing.assert_frame_equal(both.checkpoints, serial.checkpoints)
+
+
+def test_a_step_of_an_ensemble_without_probabilities_ranks_once():
+    X = sp.csr_matrix(np.eye(6) + 0.1)
+    labels = np.array([1, 0, UNLABELLED, UNLABELLED, UNLABELLED, UNLABELLED], dtype=np.int8)
+    ens = RankEnsemble(members=[{"model": "nb"}, {"model": "nb"}], random_state=0)
+    calls = []
+    priority = ens.priority
+    ens.priority = lambda Xs, labels=None: (calls.append(1), priority(Xs, labels))[1]
+    result = step(ens, [X, X], labels, n=1)
+    assert len(calls) == 1 and not ens.calibrated  # one ranking, one set of tie-breaking draws
+    assert result.scores is result.priority
