@@ -113,6 +113,13 @@ CONFIGS: dict[str, dict] = {
                                                         "char": {"fields": ("title", "title", "abstract")}}}},
     "word_char_best_cc1_t2w": {"ensemble": {**RANKERS["interleave"],
                                             "features": {"word": {"fields": ("title", "title", "abstract")}}}},
+    # the word member with 50 / no presumed-irrelevant records (the character member keeps 100)
+    "word_char_best_cc1_wp50": {"ensemble": {"members": [{"features": "word", "params": {"presumed_negatives": 50}},
+                                                         {"features": "char", "params": {"C": 1.0}}],
+                                             "combine": "best"}},
+    "word_char_best_cc1_wp0": {"ensemble": {"members": [{"features": "word", "params": {"presumed_negatives": 0}},
+                                                        {"features": "char", "params": {"C": 1.0}}],
+                                            "combine": "best"}},
     "word_char_best_cc1_uni": {"ensemble": {**RANKERS["interleave"], "features": {"word": {"ngram_range": (1, 1)}}}},
     "word_char_best_cc1_sl": {"ensemble": {"members": [{"features": "word", "shortlist": 256},
                                                        {"features": "char", "params": {"C": 1.0}, "shortlist": 256}],
