@@ -135,3 +135,22 @@ def test_the_ranker_setting_chooses_the_interleave_or_the_word_model_and_a_model
     assert word["record_id"].tolist() != interleaved["record_id"].tolist()
     code, out, err = run_cli(["settings", review, "--ranker", "bert"])
     assert code == 1 and err.strip() == "error: unknown ranker 'bert'; choose interleave (the default) or word", err
+
+
+def test_a_project_whose_settings_name_no_views_ranks_with_the_interleave_and_refits_its_single_model(review):
+    with Store.open(review) as store:
+        change_settings(store, views="word")
+    single, _ = rank_project(review)  # a model of the single learner, saved
+    with Store.open(review) as store:
+        stored = json.loads(store.get_meta(SETTINGS_KEY))
+        del stored["views"]  # as a project made before issue 11 stored them
+        with store.con:
+            store.con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps(stored), SETTINGS_KEY))
+        assert project_settings(store).views == "word+char"
+        n_models = len(store.models())
+        n_decisions = store.n_decisions()
+    again, _ = rank_project(review)
+    with Store.open(review) as store:
+        assert len(store.models()) == n_models + 1 and store.n_decisions() == n_decisions
+        assert "members" in json.loads(store.models().iloc[-1]["settings"])["learner"]
+    assert sorted(again["record_id"]) == sorted(single["record_id"])

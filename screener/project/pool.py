@@ -132,10 +132,15 @@ def save_project_model(store: Store, pool: Pool, version: int, learner: ActiveLe
     return path
 
 
-def load_project_model(store: Store, stored: str, learner: ActiveLearner) -> tuple[ActiveLearner, dict]:
+def load_project_model(store: Store, stored: str, learner: ActiveLearner,
+                       expected: dict | None = None, digest: str | None = None) -> tuple[ActiveLearner | None, dict]:
     """The saved model named by the database, restored into ``learner`` (unfitted, built with the
-    settings the model was saved with); checked and refused as ``model_files.load_model`` says."""
+    project's settings); checked and refused as ``model_files.load_model`` says. With ``expected``
+    settings (and the pool's feature ``digest``), a model saved under others is not restored:
+    ``(None, meta)`` (it was fit for another ranker, or other features, and is refit)."""
     arrays, meta = load_model(store.folder, stored)
+    if expected is not None and (meta.get("settings") != expected or meta.get("features_sha256") != digest):
+        return None, meta
     try:
         restore_learner(learner, arrays, meta.get("learner_state", {}))
     except (TypeError, ValueError, KeyError, ScreenerError) as exc:
@@ -155,12 +160,14 @@ def current_model(store: Store, pool: Pool, labels: np.ndarray, *, retrain: bool
     seed = int(store.get_meta("seed", "0"))
     latest = store.latest_saved_model()
     if latest is not None and not retrain:
-        learner, meta = load_project_model(store, latest["path"], project_learner(seed, n_ledger, pool.settings))
         # Reused only if it was fit on this ledger, this pool and the project's feature and learner
-        # settings, on the same feature columns (a model from older defaults or other settings
-        # would score a differently built matrix).
+        # settings, on the same feature columns (a model from older defaults or other settings,
+        # another ranker's included, would score a differently built matrix): checked before it
+        # is restored into the project's learner.
         expected = json.loads(json.dumps(_model_settings(pool, pool.settings.ranker.make_learner(), n_ledger)))
-        if meta.get("settings") == expected and meta.get("features_sha256") == pool.feature_digest:
+        learner, _ = load_project_model(store, latest["path"], project_learner(seed, n_ledger, pool.settings),
+                                        expected=expected, digest=pool.feature_digest)
+        if learner is not None:
             return learner, int(latest["version"])
     learner = fit_learner(pool, labels, seed=seed, n_ledger=n_ledger)
     return learner, register_model(store, pool, learner, labels, n_ledger, save=save)
