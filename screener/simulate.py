@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.active import ActiveLearner, Learner, step
+from screener.active import Learner, step
 from screener.criteria import Criteria
 from screener.errors import ConfigError, ScreenerError
 from screener.labels import LABEL_COLUMN, UNLABELLED, file_labels
@@ -43,24 +43,15 @@ class SimulationSettings:
     retrain_every: int = 1
     stop_at_last_relevant: bool = False
     stop_at_recall: float | None = None  # stop once this share of the (non-prior) relevant records is found
-    # a named ensemble of ``screener.ensemble.RANKERS`` instead of the learner (``None``: the default
-    # learner with ``learner``/``features``); its query strategy is ``learner``'s ``query``
-    ranker_name: str | None = None
-    views: str = DEFAULT_VIEWS  # the default ranker's (``screener.settings.VIEWS``)
+    views: str = DEFAULT_VIEWS  # the interleave, or "word" (``screener.settings.VIEWS``)
 
     @property
     def ranker(self) -> RankerSettings:
         return RankerSettings(features=self.features, learner=self.learner, views=self.views)
 
     def as_dict(self) -> dict:
-        ranker = self.ranker.as_dict()
-        if self.ranker_name is not None:
-            from screener.ensemble import RANKERS
-
-            ranker = {"ranker": self.ranker_name, "ensemble": RANKERS[self.ranker_name],
-                      "query": self.learner.get("query", "max")}
         return {
-            **ranker,
+            **self.ranker.as_dict(),
             "retrain_every": self.retrain_every,
             "stop_at_last_relevant": self.stop_at_last_relevant,
             "stop_at_recall": self.stop_at_recall,
@@ -72,14 +63,6 @@ class SimulationSettings:
         if self.stop_at_recall is not None and not 0 < self.stop_at_recall <= 1:
             raise ConfigError(f"stop_at_recall must be in (0, 1], got {self.stop_at_recall}")
         check_views(self.views)
-        if self.ranker_name is not None:
-            from screener.ensemble import RANKERS
-
-            if self.ranker_name not in RANKERS:
-                raise ConfigError(f"unknown ranker {self.ranker_name!r}; choose default or {', '.join(RANKERS)}")
-            if set(self.learner) - {"query"} or self.features:
-                raise ConfigError(f"the {self.ranker_name} ranker has its own learner and feature settings; "
-                                  "only the query strategy can be given with it")
 
 
 @dataclass(frozen=True)
@@ -144,17 +127,11 @@ def run_simulation(
     settings = settings or SimulationSettings()
     settings.check()
 
-    if settings.ranker_name is not None:
-        from screener.ensemble import RANKERS, ensemble_build
-
-        build = ensemble_build(**RANKERS[settings.ranker_name], query=settings.learner.get("query", "max"),
-                               pseudo_document=criteria.pseudo_document() if criteria else None)
-    else:
-        def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[ActiveLearner, object, object]:
-            features = settings.ranker.make_features()
-            X = features.fit_transform(pool)  # float32: half the memory traffic when scoring every record
-            pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
-            return settings.ranker.make_learner(random_state=rng), X, pseudo
+    def build(pool: pd.DataFrame, rng: np.random.Generator) -> tuple[Learner, object, object]:
+        features = settings.ranker.make_features()  # one matrix per view; float32, half the memory traffic
+        X = features.fit_transform(pool)
+        pseudo = features.transform([criteria.pseudo_document()]) if criteria else None
+        return settings.ranker.make_learner(random_state=rng), X, pseudo
 
     return replay_pool(records, build, label_column=label_column, seed=seed, prior_ids=prior_ids,
                        retrain_every=settings.retrain_every, stop_at_recall=settings.stop_at_recall,
@@ -249,7 +226,7 @@ def replay_pool(
 
 def _calibrated(learner: Learner) -> bool:
     """Whether the learner's scores are probabilities: checkpoints sum them, so a learner whose
-    scores are not (a rank ensemble's) has none, and model-based stopping rules are left out of
+    scores are not (an ensemble of models without probabilities) has none, and model-based stopping rules are left out of
     its replays."""
     return bool(getattr(learner, "calibrated", True))
 

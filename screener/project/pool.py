@@ -132,14 +132,14 @@ def save_project_model(store: Store, pool: Pool, version: int, learner: ActiveLe
     return path
 
 
-def load_project_model(store: Store, stored: str, learner: ActiveLearner,
-                       expected: dict | None = None, digest: str | None = None) -> tuple[ActiveLearner | None, dict]:
+def load_project_model(store: Store, stored: str, learner: ActiveLearner, *, expected: dict,
+                       digest: str | None) -> tuple[ActiveLearner | None, dict]:
     """The saved model named by the database, restored into ``learner`` (unfitted, built with the
-    project's settings); checked and refused as ``model_files.load_model`` says. With ``expected``
-    settings (and the pool's feature ``digest``), a model saved under others is not restored:
-    ``(None, meta)`` (it was fit for another ranker, or other features, and is refit)."""
+    project's settings); checked and refused as ``model_files.load_model`` says. A model saved
+    under other settings than ``expected`` (or other features than the pool's ``digest``) is not
+    restored: ``(None, meta)`` (it was fit for another ranker, or other features, and is refit)."""
     arrays, meta = load_model(store.folder, stored)
-    if expected is not None and (meta.get("settings") != expected or meta.get("features_sha256") != digest):
+    if meta.get("settings") != expected or meta.get("features_sha256") != digest:
         return None, meta
     try:
         restore_learner(learner, arrays, meta.get("learner_state", {}))
