@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from screener.wordcounts import _strip_accents, doc_count_bounds
+from screener.wordcounts import _strip_accents, doc_count_bounds, document_frequency
 
 
 def _words(docs: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -100,8 +100,12 @@ def count_char_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (4, 4),
     owner, grams = _word_ngrams(list(words), lo, hi)
     del words
     gram_codes, vocabulary = pd.factorize(grams, sort=True)
+    # The distinct n-grams as one string, so that none of the many small strings above outlives
+    # this function: a survivor keeps its whole block of the allocator's memory from the system.
+    n_grams = len(vocabulary)
+    vocabulary = "\n".join(vocabulary.tolist())
     del grams
-    per_word = sp.csr_matrix((np.ones(len(owner), dtype=dtype), (owner, gram_codes)), shape=(n_words, len(vocabulary)))
+    per_word = sp.csr_matrix((np.ones(len(owner), dtype=dtype), (owner, gram_codes)), shape=(n_words, n_grams))
     per_word.sum_duplicates()
     del owner, gram_codes
     parts = [sp.csr_matrix((d, i, p), shape=(len(p) - 1, n_words)) for d, i, p in batches]
@@ -109,15 +113,15 @@ def count_char_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (4, 4),
 
     # Two passes over the batches' products: document frequencies, then the kept entries
     # written straight into the result (holding every product at once would double the peak).
-    dfs = np.zeros(len(vocabulary), dtype=np.int64)
+    dfs = np.zeros(n_grams, dtype=np.int64)
     for k in range(len(parts)):
-        dfs += np.bincount(_product(parts[k], per_word).indices, minlength=len(vocabulary))
+        dfs += np.bincount(_product(parts[k], per_word).indices, minlength=n_grams)
     mask = (dfs <= high) & (dfs >= low)
     if not mask.any():
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
     new_index = np.cumsum(mask) - 1
     nnz = int(dfs[mask].sum())  # a column has one entry per document it occurs in
-    index_dtype = np.int32 if max(nnz, len(vocabulary)) <= np.iinfo(np.int32).max else np.int64
+    index_dtype = np.int32 if max(nnz, n_grams) <= np.iinfo(np.int32).max else np.int64
     indptr = np.zeros(n_docs + 1, dtype=index_dtype)
     indices = np.empty(nnz, dtype=index_dtype)
     data = np.empty(nnz, dtype=dtype)
@@ -134,13 +138,13 @@ def count_char_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (4, 4),
         del part, kept
     del per_word
     X = sp.csr_matrix((data, indices, indptr), shape=(n_docs, int(mask.sum())))
-    terms = [t for t, keep in zip(vocabulary.tolist(), mask) if keep]
+    terms = [t for t, keep in zip(vocabulary.split("\n"), mask) if keep]
     return X, terms
 
 
 def smooth_idf(X: sp.csr_matrix, dtype=np.float32) -> np.ndarray:
     """``TfidfTransformer``'s smooth idf of each column of a count matrix: ln((1 + n) / (1 + df)) + 1."""
-    df = np.bincount(X.indices, minlength=X.shape[1])
+    df = document_frequency(X)
     return (np.log((1 + X.shape[0]) / (1 + df)) + 1).astype(dtype)
 
 

@@ -15,12 +15,14 @@ for a model on character n-grams (the interleave's second view), in words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from screener.errors import ConfigError
+from screener.vocabulary import Vocabulary
 
 DIRECTIONS = ("up", "down", "both")
 
@@ -38,8 +40,11 @@ class Contribution:
         return f"{self.term} {self.weight:+.2f}"
 
 
-def feature_terms(vocabulary: dict[str, int]) -> np.ndarray:
-    """The term of every feature column (``vocabulary_`` inverted: column index → term)."""
+def feature_terms(vocabulary: dict[str, int]) -> Sequence[str]:
+    """The term of every feature column (``vocabulary_`` inverted: column index → term). A compact
+    ``Vocabulary`` has them in column order already (``terms``), so none is copied out."""
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.terms
     terms = np.empty(len(vocabulary), dtype=object)
     if vocabulary:
         cols = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))

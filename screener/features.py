@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from screener.errors import ConfigError, DataError
-from screener.wordcounts import count_matrix
+from screener.wordcounts import count_matrix, document_frequency
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")  # the text fields a record can have, in this order
 # Keywords are left out by default: many pools have them for some records only (SYNERGY: 36-89%),
@@ -40,6 +40,20 @@ def record_text(records: pd.DataFrame, fields: tuple[str, ...] = DEFAULT_FIELDS)
     for p in parts[1:]:
         text = text.str.cat(p, sep=" ")
     return text.str.strip()
+
+
+def _idf(counts: sp.csr_matrix, *, smooth: bool = True) -> np.ndarray:
+    """``TfidfTransformer.fit(counts).idf_``, the same float operations in the same dtype, with the
+    document frequencies counted a slice of entries at a time (``fit`` first copies every column
+    index to 64 bits: 0.2 GB more at 100,000 records)."""
+    dtype = counts.dtype if counts.dtype in (np.float64, np.float32) else np.float64
+    df = document_frequency(counts).astype(dtype)
+    df += float(smooth)
+    idf = np.full_like(df, fill_value=counts.shape[0] + int(smooth), dtype=dtype)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
 
 
 class TextFeatures(BaseEstimator):
@@ -117,7 +131,10 @@ class TextFeatures(BaseEstimator):
         counts, vocabulary = count_matrix(docs, ngram_range=vec.ngram_range, min_df=vec.min_df, max_df=vec.max_df,
                                           max_features=vec.max_features, dtype=vec.dtype, n_jobs=n_jobs)
         tfidf = TfidfTransformer(norm=vec.norm, use_idf=vec.use_idf, smooth_idf=vec.smooth_idf,
-                                 sublinear_tf=vec.sublinear_tf).fit(counts)
+                                 sublinear_tf=vec.sublinear_tf)
+        tfidf.n_features_in_ = counts.shape[1]
+        if vec.use_idf:
+            tfidf.idf_ = _idf(counts, smooth=vec.smooth_idf)
         # The state TfidfVectorizer.fit leaves behind (its documented attributes), so
         # that vectorizer_.transform maps new records onto this vocabulary.
         vec.vocabulary_ = vocabulary

@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from screener.parallel import run_tasks
+from screener.vocabulary import Vocabulary
 
 # scikit-learn's default token_pattern: a token is a maximal run of 2+ word characters.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -171,20 +172,15 @@ def _rekey(keys: np.ndarray, new_id: np.ndarray) -> np.ndarray:
     return out
 
 
-def count_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (1, 2), n_jobs: int = 1,
-                 batch: int = BATCH, dtype=np.int32) -> tuple[sp.csr_matrix, list[str]]:
-    """Counts of word n-grams (1 <= n <= 2) of each document, and each column's n-gram.
-
-    Equal to ``CountVectorizer(ngram_range, strip_accents="unicode")._count_vocab``:
-    columns in order of first appearance, rows with sorted indices. ``n_jobs`` > 1
-    counts that many consecutive chunks in separate processes; each chunk is
-    tokenised ``batch`` records at a time.
-    """
+def _count_keys(docs: list[str], *, ngram_range: tuple[int, int], n_jobs: int, batch: int,
+                dtype) -> tuple[sp.csr_matrix, np.ndarray, list[str]]:
+    """The counts (columns in order of first appearance), each column's key (see ``_BIGRAM``) and
+    the distinct words the keys number: ``count_ngrams`` without building the n-grams' strings."""
     lo, hi = ngram_range
     if not 1 <= lo <= hi <= 2:
         raise ValueError(f"count_ngrams handles 1- and 2-grams, got ngram_range={ngram_range!r}")
     if not docs:
-        return sp.csr_matrix((0, 0), dtype=dtype), []
+        return sp.csr_matrix((0, 0), dtype=dtype), np.zeros(0, dtype=np.int64), []
     n_chunks = max(1, min(int(n_jobs), len(docs)))
     size = max(1, -(-len(docs) // n_chunks))
     tasks = [(docs[i : i + size], lo, hi, batch) for i in range(0, len(docs), size)]
@@ -217,21 +213,55 @@ def count_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (1, 2), n_jo
     del feature_of, features, counts, batch_keys
     X = sp.csr_matrix((data, indices, indptr), shape=(len(docs), len(keys)))
     X.sort_indices()
+    return X, np.asarray(keys, dtype=np.int64), list(words)
 
-    word_list = list(words)
+
+def _terms(keys: np.ndarray, words: list[str]):
+    """The n-gram of each key, one at a time (a bigram is its two words and one space)."""
     a, b = np.divmod(keys, _BIGRAM)
-    terms = [word_list[w] if k == 0 else f"{word_list[k - 1]} {word_list[w]}" for k, w in zip(a.tolist(), b.tolist())]
-    return X, terms
+    for k in range(0, len(keys), 100_000):  # Python ints for a slice of keys at a time, not for all
+        for first, second in zip(a[k : k + 100_000].tolist(), b[k : k + 100_000].tolist()):
+            yield words[second] if first == 0 else f"{words[first - 1]} {words[second]}"
 
 
-def _sort_features(X: sp.csr_matrix, terms: list[str]) -> tuple[list[str], dict[str, int]]:
-    """Columns in alphabetical order of their n-grams (in place, as ``CountVectorizer._sort_features``);
-    returns the sorted n-grams and the vocabulary."""
-    ordered = sorted(terms)
-    vocabulary = dict(zip(ordered, range(len(ordered))))
-    rank = np.fromiter(map(vocabulary.__getitem__, terms), dtype=X.indices.dtype, count=len(terms))
-    X.indices = rank[X.indices]  # entries keep their order within a row, as in sklearn
-    return ordered, vocabulary
+def count_ngrams(docs: list[str], *, ngram_range: tuple[int, int] = (1, 2), n_jobs: int = 1,
+                 batch: int = BATCH, dtype=np.int32) -> tuple[sp.csr_matrix, list[str]]:
+    """Counts of word n-grams (1 <= n <= 2) of each document, and each column's n-gram.
+
+    Equal to ``CountVectorizer(ngram_range, strip_accents="unicode")._count_vocab``:
+    columns in order of first appearance, rows with sorted indices. ``n_jobs`` > 1
+    counts that many consecutive chunks in separate processes; each chunk is
+    tokenised ``batch`` records at a time.
+    """
+    X, keys, words = _count_keys(docs, ngram_range=ngram_range, n_jobs=n_jobs, batch=batch, dtype=dtype)
+    return X, list(_terms(keys, words))
+
+
+def _alphabetical(keys: np.ndarray, words: list[str]) -> np.ndarray:
+    """The keys' positions in alphabetical order of their n-grams, without making the n-grams.
+
+    A token is a run of word characters, all of which sort after the space, so "w1 w2" sorts
+    as the pair (w1, w2), a unigram w1 just before every bigram that starts with it: sorting by
+    (rank of the first word, 0 for a unigram or 1 + rank of the second word) is sorting the strings.
+    """
+    order = sorted(range(len(words)), key=words.__getitem__)
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[order] = np.arange(len(words))
+    del order
+    a, b = np.divmod(keys, _BIGRAM)
+    bigram = a > 0
+    primary = np.where(bigram, rank[np.maximum(a - 1, 0)], rank[b])
+    secondary = np.where(bigram, rank[b] + 1, 0)
+    return np.lexsort((secondary, primary))
+
+
+def document_frequency(X: sp.csr_matrix, chunk: int = 1 << 22) -> np.ndarray:
+    """The number of rows each column of a csr matrix has an entry in (``np.bincount`` of its
+    indices, a slice at a time: one call would first copy all the indices to 64 bits)."""
+    df = np.zeros(X.shape[1], dtype=np.int64)
+    for s in range(0, len(X.indices), chunk):
+        df += np.bincount(X.indices[s : s + chunk], minlength=X.shape[1])
+    return df
 
 
 def doc_count_bounds(min_df: float, max_df: float, n_doc: int) -> tuple[float, float]:
@@ -244,11 +274,11 @@ def doc_count_bounds(min_df: float, max_df: float, n_doc: int) -> tuple[float, f
     return low, high
 
 
-def _limit_features(X: sp.csr_matrix, terms: list[str], high: float, low: float,
-                    limit: int | None) -> tuple[sp.csr_matrix, list[str]]:
+def _limit_features(X: sp.csr_matrix, high: float, low: float,
+                    limit: int | None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Drop too common and too rare n-grams, keep the ``limit`` most frequent (as
-    ``CountVectorizer._limit_features``)."""
-    dfs = np.bincount(X.indices, minlength=X.shape[1])
+    ``CountVectorizer._limit_features``); returns the matrix and the kept columns (None: all)."""
+    dfs = document_frequency(X)
     mask = (dfs <= high) & (dfs >= low)
     if limit is not None and mask.sum() > limit:
         tfs = np.asarray(X.sum(axis=0)).ravel()
@@ -258,28 +288,35 @@ def _limit_features(X: sp.csr_matrix, terms: list[str], high: float, low: float,
         mask = new_mask
     if not mask.any():
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    if mask.all():
+        return X, None
     new_index = (np.cumsum(mask) - 1).astype(X.indices.dtype)
     kept = mask[X.indices]
-    if kept.all():
-        X.indices = new_index[X.indices]
-    else:  # X[:, kept columns], keeping the order of entries within rows
-        indptr = np.concatenate([[0], np.cumsum(kept)])[X.indptr].astype(X.indptr.dtype)
-        X = sp.csr_matrix((X.data[kept], new_index[X.indices[kept]], indptr), shape=(X.shape[0], int(mask.sum())))
-    return X, terms if mask.all() else [t for t, k in zip(terms, mask) if k]
+    # X[:, kept columns], keeping the order of entries within rows
+    indptr = np.concatenate([[0], np.cumsum(kept)])[X.indptr].astype(X.indptr.dtype)
+    X = sp.csr_matrix((X.data[kept], new_index[X.indices[kept]], indptr), shape=(X.shape[0], int(mask.sum())))
+    return X, mask
 
 
 def count_matrix(docs: list[str], *, ngram_range: tuple[int, int], min_df: float, max_df: float,
                  max_features: int | None, dtype=np.float32, n_jobs: int = 1,
-                 batch: int = BATCH) -> tuple[sp.csr_matrix, dict[str, int]]:
-    """``CountVectorizer(...).fit_transform(docs)`` and its ``vocabulary_``, for lower-cased,
-    accent-stripped word n-grams (n <= 2); raises the same ``ValueError``s."""
-    X, terms = count_ngrams(docs, ngram_range=ngram_range, n_jobs=n_jobs, batch=batch, dtype=dtype)
-    if not terms:
+                 batch: int = BATCH) -> tuple[sp.csr_matrix, Vocabulary]:
+    """``CountVectorizer(...).fit_transform(docs)`` and its ``vocabulary_`` (as a compact
+    ``Vocabulary``), for lower-cased, accent-stripped word n-grams (n <= 2); raises the same
+    ``ValueError``s."""
+    X, keys, words = _count_keys(docs, ngram_range=ngram_range, n_jobs=n_jobs, batch=batch, dtype=dtype)
+    if not len(keys):
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     min_doc_count, max_doc_count = doc_count_bounds(min_df, max_df, X.shape[0])
-    if max_features is not None:
-        terms, _ = _sort_features(X, terms)
-        X, terms = _limit_features(X, terms, max_doc_count, min_doc_count, max_features)
-        return X, dict(zip(terms, range(len(terms))))
-    X, terms = _limit_features(X, terms, max_doc_count, min_doc_count, max_features)
-    return X, _sort_features(X, terms)[1]
+    # Columns in alphabetical order of their n-grams (as CountVectorizer._sort_features), in place;
+    # entries keep their order within a row, as in sklearn.
+    order = _alphabetical(keys, words)
+    rank = np.empty(len(order), dtype=X.indices.dtype)
+    rank[order] = np.arange(len(order), dtype=X.indices.dtype)
+    X.indices = rank[X.indices]
+    keys = keys[order]
+    del order, rank
+    X, kept = _limit_features(X, max_doc_count, min_doc_count, max_features)
+    if kept is not None:
+        keys = keys[kept]
+    return X, Vocabulary.from_terms(_terms(keys, words))

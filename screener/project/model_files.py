@@ -22,6 +22,7 @@ import numpy as np
 
 from screener.errors import ProjectError
 from screener.model import library_versions
+from screener.vocabulary import Vocabulary
 
 FORMAT = "screener-model/2"
 SUFFIX = ".npz"
@@ -143,10 +144,13 @@ def load_model(folder: str | Path, stored: str) -> tuple[dict[str, np.ndarray], 
 def feature_arrays(features) -> dict[str, np.ndarray]:
     """The fitted vocabulary (terms in column order, newline-joined UTF-8) and idf of ``TextFeatures``."""
     vocabulary = features.vectorizer_.vocabulary_
-    terms = [""] * len(vocabulary)
-    for term, column in vocabulary.items():
-        terms[column] = term
-    blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+    if isinstance(vocabulary, Vocabulary):  # already the terms in column order, newline-joined
+        blob = vocabulary.blob
+    else:  # scikit-learn's own dict (n-grams beyond 2 are counted by it)
+        terms = [""] * len(vocabulary)
+        for term, column in vocabulary.items():
+            terms[column] = term
+        blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
     arrays = {"vocabulary": blob, "idf": np.asarray(features.vectorizer_.idf_)}
     char = getattr(features, "char", None)  # the interleave's second view (``ensemble.ViewFeatures``)
     if char is not None:
