@@ -67,3 +67,18 @@ def test_model_files_store_the_same_terms_as_from_a_dict():
     f.vectorizer_.vocabulary_ = dict(f.vectorizer_.vocabulary_.items())  # scikit-learn's kind
     np.testing.assert_array_equal(compact, feature_arrays(f)["vocabulary"])
     assert f.transform(["peer support, recovery"]).nnz == 4
+
+
+@pytest.mark.parametrize("terms", [["b", "a"], ["a", "a"], ["a", ""], ["a\nb"], ["x", "a b\nc"]])
+def test_terms_out_of_order_or_with_newlines_are_refused(terms, monkeypatch):
+    monkeypatch.setattr(vocabulary_module, "_CHUNK", 1)  # the order is checked across chunks too
+    with pytest.raises(ValueError, match="vocabulary terms"):
+        Vocabulary.from_terms(terms)
+
+
+@pytest.mark.parametrize("blob", [b"b\na", b"a\na", b"a\n", b"x\na b\nc"])
+def test_a_blob_out_of_order_is_refused(blob):
+    with pytest.raises(ValueError, match="sorted and distinct"):
+        Vocabulary.from_blob(np.frombuffer(blob, dtype=np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        Vocabulary.from_blob(np.array([97, 300]))
