@@ -120,6 +120,10 @@ CONFIGS: dict[str, dict] = {
     "word_char_best_cc1_wp0": {"ensemble": {"members": [{"features": "word", "params": {"presumed_negatives": 0}},
                                                         {"features": "char", "params": {"C": 1.0}}],
                                             "combine": "best"}},
+    # the character member refit every second fit (or when a relevant record came in): the speed goal's trade
+    "word_char_best_cc1_ce2": {"ensemble": {"members": [{"features": "word"},
+                                                        {"features": "char", "params": {"C": 1.0}, "every": 2}],
+                                            "combine": "best"}},
     "word_char_best_cc1_uni": {"ensemble": {**RANKERS["interleave"], "features": {"word": {"ngram_range": (1, 1)}}}},
     "word_char_best_cc1_sl": {"ensemble": {"members": [{"features": "word", "shortlist": 256},
                                                        {"features": "char", "params": {"C": 1.0}, "shortlist": 256}],
