@@ -56,6 +56,59 @@ class Criteria:
         return _terms_pattern(self.exclude_terms)
 
 
+# What marks a statement of exclusion in criteria written as prose: it names the records that are
+# out, in the words of the records that are in, so it must not count as a relevant example.
+_EXCLUSION = re.compile(r"\bexclu[ds]|\bnot eligible\b|\bineligible\b|\bnot (?:be )?(?:included|considered)\b",
+                        re.IGNORECASE)
+# a heading: a short line of its own that starts with a capital, e.g. "Exclusion criteria:", "Exclusion Criteria"
+_HEADING = re.compile(r"^([A-Z][^.:;,]{0,58})(?::|\s*)$")
+_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{0,40}):\s*(\S.*)$")  # "- Exclusion criteria: other populations"
+# a sentence ends at . ! or ? before a capital (or bracket, quote), not after e.g., i.e., cf., vs., al., etc.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bcf\.)(?<!\bvs\.)(?<!\bal\.)(?<!\betc\.)"
+                           r"\s+(?=[A-Z(\[\"'\u201c])")
+
+
+def split_prose(text: str) -> tuple[str, str]:
+    """Criteria written as prose → (what is in, what is out).
+
+    A line under a heading that speaks of exclusion ("Exclusion criteria", "Exclude:"), up to the
+    next heading, is out; so is a line labelled so ("- Exclusion criteria: students") and any
+    sentence that states an exclusion ("We excluded case reports", "Reviews were not eligible").
+    The rest is in. When nothing would be in, everything is (the pseudo-document is never empty).
+    A literal ``\\n`` (criteria pasted from a JSON string) breaks a line as a newline does.
+    """
+    include: list[str] = []
+    exclude: list[str] = []
+    in_exclusion = False
+    for line in text.replace("\\n", "\n").splitlines():
+        if not line.strip():
+            continue
+        heading = _HEADING.match(line.strip())
+        if heading and (line.strip().endswith(":") or len(heading.group(1).split()) <= 4):
+            in_exclusion = bool(_EXCLUSION.search(heading.group(1)))
+            (exclude if in_exclusion else include).append(line.strip())
+            continue
+        if in_exclusion:
+            exclude.append(line.strip())
+            continue
+        label = _LABEL.match(line)
+        if label and _EXCLUSION.search(label.group(1)):
+            exclude.append(line.strip())
+            continue
+        for sentence in _SENTENCE_END.split(line.strip()):
+            (exclude if _EXCLUSION.search(sentence) else include).append(sentence)
+    if not include:
+        return text.strip(), ""
+    return "\n".join(include), "\n".join(exclude)
+
+
+def criteria_from_prose(text: str, *, source: str = "") -> Criteria:
+    """Criteria from a plain-text file: its statements of exclusion (``split_prose``) kept apart
+    from the pseudo-document, as a TOML file's ``exclude`` is."""
+    include, exclude = split_prose(text)
+    return Criteria(include=include, exclude=exclude, source=source)
+
+
 def _terms_pattern(terms) -> re.Pattern | None:
     if not terms:
         return None
@@ -81,7 +134,7 @@ def load_criteria(path: str | Path) -> Criteria:
         text = raw.strip()
         if not text:
             raise ConfigError(f"{path}: the criteria file is empty; write the inclusion criteria as prose")
-        return Criteria(include=text, source=str(path))
+        return criteria_from_prose(text, source=str(path))
     try:
         doc = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:

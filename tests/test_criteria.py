@@ -54,3 +54,51 @@ def test_missing_and_empty_files(tmp_path):
     (tmp_path / "e.txt").write_text("  \n")
     with pytest.raises(ConfigError, match="empty"):
         load_criteria(tmp_path / "e.txt")
+
+
+# --- plain-text criteria: statements of exclusion are kept out of the pseudo-document ---------
+
+def test_an_exclusion_heading_takes_the_lines_under_it_until_the_next_heading():
+    from screener.criteria import split_prose
+
+    text = ("Inclusion Criteria\n1. The study should be an RCT.\n2. It reports pain.\n\n"
+            "Exclusion Criteria\n1. Studies not involving humans.\n- surveys of peer interventions that\n"
+            "  report no qualitative evidence;\nNotes:\nWe read every abstract twice.")
+    include, exclude = split_prose(text)
+    assert "RCT" in include and "pain" in include and "twice" in include
+    assert "humans" in exclude and "qualitative evidence" in exclude  # a wrapped line stays in its section
+    assert "humans" not in include and "qualitative" not in include
+
+
+def test_labelled_lines_and_sentences_of_exclusion_are_out():
+    from screener.criteria import split_prose
+
+    text = ("Population:\n- Inclusion criteria: teachers\n- Exclusion criteria: students, nurses\n"
+            "We included cohort studies of obesity (e.g. BMI). We excluded case reports, animal studies. "
+            "Reviews were not eligible for inclusion. Protocols were ineligible. Studies had to report i.e. "
+            "hair samples.")
+    include, exclude = split_prose(text)
+    for out in ("students", "case reports", "Reviews", "Protocols"):
+        assert out in exclude and out not in include
+    for kept in ("teachers", "cohort studies of obesity (e.g. BMI).", "hair samples"):
+        assert kept in include
+
+
+def test_prose_without_exclusions_or_with_only_exclusions_keeps_its_text():
+    from screener.criteria import split_prose
+
+    assert split_prose("We included RCTs of emicizumab.") == ("We included RCTs of emicizumab.", "")
+    assert split_prose("We excluded reviews.") == ("We excluded reviews.", "")  # never an empty pseudo-document
+    assert split_prose("INCLUSION CRITERIA:\\n- Was it about phones?")[0].splitlines() == [
+        "INCLUSION CRITERIA:", "- Was it about phones?"]  # a literal \n from a JSON string breaks the line
+
+
+def test_plain_text_criteria_files_and_projects_split_alike(tmp_path):
+    from screener.project.create import parse_criteria_text
+
+    text = "We included peer-led groups.\nExclude:\n- randomised trials\n"
+    p = tmp_path / "c.txt"
+    p.write_text(text, encoding="utf-8")
+    for c in (load_criteria(p), parse_criteria_text(text, "c.txt")):
+        assert "randomised" not in c.pseudo_document() and "randomised" in c.exclude
+        assert "peer-led" in c.pseudo_document()

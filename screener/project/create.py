@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from screener.criteria import Criteria, criteria_from_dict, load_criteria
+from screener.criteria import Criteria, criteria_from_dict, criteria_from_prose, load_criteria
 from screener.errors import ConfigError, ProjectError
 from screener.project.store import Store, now
 from screener.settings import ProjectSettings
@@ -51,7 +51,7 @@ def project_criteria(store: Store) -> Criteria:
             return criteria_from_dict(tomllib.loads(text), source=name)
         except tomllib.TOMLDecodeError as exc:
             raise ProjectError(f"{store.folder}: stored criteria are not valid TOML ({exc})") from None
-    return Criteria(include=text.strip(), source=name)
+    return criteria_from_prose(text.strip(), source=name)
 
 
 def parse_criteria_text(text: str, name: str) -> Criteria:
@@ -64,7 +64,7 @@ def parse_criteria_text(text: str, name: str) -> Criteria:
         return criteria_from_dict(doc, source=name)
     if not text.strip():
         raise ConfigError(f"{name}: the criteria are empty; write the inclusion criteria as prose")
-    return Criteria(include=text.strip(), source=name)
+    return criteria_from_prose(text.strip(), source=name)
 
 
 def set_project_criteria(store: Store, text: str, *, by: str) -> Criteria:
