@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screener.criteria import Criteria, load_criteria
 from screener.errors import ConfigError
@@ -102,3 +104,18 @@ def test_plain_text_criteria_files_and_projects_split_alike(tmp_path):
     for c in (load_criteria(p), parse_criteria_text(text, "c.txt")):
         assert "randomised" not in c.pseudo_document() and "randomised" in c.exclude
         assert "peer-led" in c.pseudo_document()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcE xclude:.-\n\\nNotelig(")) | st.characters(), max_size=200))
+def test_any_prose_splits_into_a_non_empty_pseudo_document(text):
+    from screener.criteria import split_prose
+
+    include, exclude = split_prose(text)
+    if text.replace("\\n", "").strip():
+        assert include.strip()
+    assert not exclude or _words(exclude) <= _words(text.replace("\\n", "\n"))
+
+
+def _words(text: str) -> set[str]:
+    return set(text.split())
