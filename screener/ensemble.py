@@ -265,7 +265,8 @@ MODELS: dict[str, type] = {"lr": ActiveLearner, "nb": NaiveBayesRanker, "knn": N
 # the pool-grouped cross-validation chose (README, "Ranker candidates chosen out of fold"): the
 # default learner on word 1-2 grams and on character 4-grams (at C = 1), queues interleaved.
 RANKERS: dict[str, dict] = {
-    "interleave": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}}], "combine": "best"},
+    "interleave": {"members": [{"features": "word"}, {"features": "char", "params": {"C": 1.0}, "criteria": False}],
+                   "combine": "best"},
 }
 
 
@@ -278,7 +279,7 @@ def interleave(learner: dict | None = None, *, query: str = "max", random_state=
     return RankEnsemble(members=members, combine=spec["combine"], query=query, random_state=random_state)
 
 
-MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every")
+MEMBER_KEYS = ("features", "model", "params", "every", "shortlist", "rescore_every", "criteria")
 ADAPT = (None, "hedge", "hits")
 COMBINE = ("mean", "best", "rrf", "max_proba", "mean_proba")
 
@@ -323,6 +324,8 @@ def _check_members(members: Sequence[dict]) -> None:
             v = m.get(key, low)
             if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low):
                 raise ConfigError(f"a member's {key} must be a whole number >= {low}, got {v!r}")
+        if not isinstance(m.get("criteria", True), bool):
+            raise ConfigError(f"a member's criteria must be true or false, got {m.get('criteria')!r}")
         if m.get("features", "word") not in FEATURE_SETS:
             raise ConfigError(f"unknown feature set {m.get('features')!r}; choose one of {', '.join(FEATURE_SETS)}")
         if m.get("model", "lr") not in MODELS:
@@ -431,7 +434,7 @@ class RankEnsemble(QueueSelection):
             params = model.settings() if hasattr(model, "settings") else {
                 k: v for k, v in vars(model).items() if k != "random_state"}
             members.append({"features": m.get("features", "word"), "model": m.get("model", "lr"), "params": params,
-                            **{k: m[k] for k in ("every", "shortlist", "rescore_every") if k in m}})
+                            **{k: m[k] for k in ("every", "shortlist", "rescore_every", "criteria") if k in m}})
         return {"members": members, "adapt": self.adapt, "eta": self.eta, "decay": self.decay,
                 "combine": self.combine, "query": self.query, "rrf_k": self.rrf_k,
                 "weights": None if self.weights is None else [float(w) for w in self.weights]}
@@ -474,7 +477,7 @@ class RankEnsemble(QueueSelection):
             every = int(self.members[i].get("every", 1))
             if every > 1 and self.cache_[i] is not None and self.n_fits_ % every and n_relevant == self.relevant_at_[i]:
                 continue  # not due: its last scores stand
-            row = None if pseudo is None else pseudo[i]
+            row = None if pseudo is None or not self.members[i].get("criteria", True) else pseudo[i]
             if hasattr(member, "fit_begin"):  # its draws now, in member order; its solver below
                 solve = member.fit_begin(X, labels, pseudo=row)
                 if solve is not None:
@@ -493,7 +496,7 @@ class RankEnsemble(QueueSelection):
         picked = np.flatnonzero((self.ranks_[0] >= 0) & (labels != UNLABELLED))
         if not len(picked):
             return
-        place = self.ranks_[:, picked] / self.place_scale_[:, None]
+        place = self._places(self.ranks_[:, picked])
         credit = (place == place.min(axis=0)).astype(float)
         credit /= credit.sum(axis=0)
         for j in np.argsort(place.min(axis=0), kind="stable"):  # in the order they were queued
@@ -553,20 +556,42 @@ class RankEnsemble(QueueSelection):
             order = np.lexsort((self.rng_.random(len(unl)), -s[unl]))  # random ties
             ranks[i, unl[order]] = np.arange(len(unl))
         self.ranks_ = ranks
+        weights = self._live_weights()
         share = 1.0 - ranks[:, unl] / max(len(unl), 1)
         combined = np.zeros(len(labels))
-        combined[unl] = self.weights_ @ share
-        self.place_scale_ = len(self.members_) * self.weights_
+        combined[unl] = weights @ share
+        self.place_scale_ = len(self.members_) * weights
         if self.combine == "best":  # the best (weighted) place decides; the mean share (< 1) only breaks its ties
-            place = ranks[:, unl] / self.place_scale_[:, None]
-            combined[unl] = len(unl) - place.min(axis=0) + combined[unl]
+            combined[unl] = len(unl) - self._places(ranks[:, unl]).min(axis=0) + combined[unl]
         elif self.combine == "rrf":  # reciprocal rank fusion: sum of w / (rrf_k + 1 + rank)
-            combined[unl] = self.weights_ @ (1.0 / (self.rrf_k + 1.0 + ranks[:, unl]))
+            combined[unl] = weights @ (1.0 / (self.rrf_k + 1.0 + ranks[:, unl]))
         elif self.combine in ("max_proba", "mean_proba"):  # the members' probabilities, not their ranks
             proba = np.vstack([np.asarray(s, dtype=float)[unl] for s in member_scores])
-            combined[unl] = proba.max(axis=0) if self.combine == "max_proba" else self.weights_ @ proba
+            combined[unl] = (proba[weights > 0].max(axis=0) if self.combine == "max_proba" else weights @ proba)
         self.last_priority_ = (self.n_fits_, list(Xs), combined)
         return combined
+
+    def _live_weights(self) -> np.ndarray:
+        """``weights_`` with the members that have no model yet left out while another has one.
+
+        A member has none when it has nothing to learn from: before the first include, a member
+        that takes no criteria row (``"criteria": False``, the interleave's character member)
+        while the others learn from the criteria. Its ranks are then random, and would only add
+        random picks to the queue. With no member fitted (no include, no criteria) all count, and
+        the queue is random as it is for one learner.
+        """
+        weights = self.weights_
+        live = np.array([getattr(m, "coef_", True) is not None for m in self.members_])
+        if live.any() and not live.all():
+            weights = np.where(live, weights, 0.0)
+            weights = weights / weights.sum()
+        return weights
+
+    def _places(self, ranks: np.ndarray) -> np.ndarray:
+        """Each member's ranks divided by ``members × its weight`` (``place_scale_``): where the
+        interleave puts a record for that member; infinite for a member that sits out."""
+        scale = self.place_scale_[:, None]
+        return np.where(scale > 0, ranks / np.where(scale > 0, scale, 1.0), np.inf)
 
     def _shortlisted(self, i: int, X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
         """Member ``i``'s scores with its shortlist: every row rescored when due, else only the shortlist's.

@@ -20,6 +20,7 @@ from screener.ensemble import (
     RankEnsemble,
     WordCharFeatures,
     WordLlamaFeatures,
+    member_features,
 )
 from screener.errors import ConfigError
 from screener.features import record_text
@@ -140,6 +141,38 @@ def test_best_combination_interleaves_the_members_queues():
     run = simulate_ensemble(make_demo_pool(80, random_state=1).drop(columns=["label_abstract_screening"]),
                             seed=3, members=TWO, combine="best")
     assert run.order.record_id.is_unique and len(run.order) == 80
+
+
+def test_a_member_that_takes_no_criteria_sits_out_of_the_queue_until_the_first_include(pool):
+    """The interleave's character member gets no criteria row (``"criteria": False``): before the
+    first include it has nothing to learn from, and the queue is the word member's alone (its
+    random ranks would only add random picks). From the first include both members count."""
+    members = RANKERS["interleave"]["members"]
+    assert [m.get("criteria", True) for m in members] == [True, False]
+    Xs, pseudo = member_features(pool, members, pseudo_document="peer support drug addiction qualitative interviews")
+    rel = np.flatnonzero(pool.label_included.to_numpy() == 1)
+    irr = np.flatnonzero(pool.label_included.to_numpy() == 0)
+    labels = np.full(len(pool), UNLABELLED, dtype=np.int8)
+    labels[irr[:5]] = 0
+    ens = RankEnsemble(members=members, combine="best", random_state=0).fit(Xs, labels, pseudo=pseudo)
+    word, char = ens.members_
+    assert word.coef_ is not None and char.coef_ is None
+    unl = np.flatnonzero(labels == UNLABELLED)
+    queue = unl[np.argsort(-ens.priority(Xs)[unl], kind="stable")]
+    by_word = unl[np.argsort(-word.scores(Xs[0])[unl], kind="stable")]
+    assert queue.tolist() == by_word.tolist()
+    labels[rel[0]] = 1
+    ens.fit(Xs, labels, pseudo=pseudo)
+    assert char.coef_ is not None
+    unl = np.flatnonzero(labels == UNLABELLED)
+    queue = unl[np.argsort(-ens.priority(Xs)[unl], kind="stable")]
+    assert queue.tolist() != unl[np.argsort(-word.scores(Xs[0])[unl], kind="stable")].tolist()
+    taking = [{**m, "criteria": True} for m in members]  # a member given the criteria row learns from it at once
+    labels[rel[0]] = UNLABELLED
+    both = RankEnsemble(members=taking, combine="best", random_state=0).fit(Xs, labels, pseudo=pseudo)
+    assert all(m.coef_ is not None for m in both.members_)
+    with pytest.raises(ConfigError, match="criteria must be true or false"):
+        RankEnsemble(members=[{"criteria": "no"}]).fit(Xs[:1], labels)
 
 
 def test_a_weighted_interleave_gives_the_heavier_member_more_of_the_picks():

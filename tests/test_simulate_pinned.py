@@ -4,7 +4,9 @@
 Benchmark orders generated before and after must agree; if a change to the ranker is meant to
 move these, regenerate them (the digest below) and say so in the commit. The word-view cases
 (``views="word"``) are the default of that time, unchanged; the ``interleave`` cases were pinned
-when the interleave became the default (issue 11).
+when the interleave became the default (issue 11). ``interleave_criteria_cold`` was re-pinned
+when the character member stopped taking the criteria row (it sits out of the queue until the
+first include; issue 11, session 9): the one order meant to move.
 """
 
 import hashlib
@@ -24,7 +26,7 @@ PINNED = {
     "retrain3_maxrandom": ("b749bce3d946996b", "3c319df0f0c48d57", "983e3e64c61f2437"),
     "liblinear_hardneg": ("b69c3d1d3d68c35b", "164bbad35f974c34", "7745eff2c424f4e7"),
     "interleave_seed0": ("22e15166386506e9", "bcc30bc0e4479656", "58e9c9fd1ae013bf"),
-    "interleave_criteria_cold": ("7227d71501b2bb22", "419ea5e1bffc9586", "21e6555e515d406c"),
+    "interleave_criteria_cold": ("f8c0116e4f5dc3f3", "3e851365af550007", "60c8bf7f7c2825da"),
     "interleave_retrain3": ("e94419b5a0f4653a", "20f3715af4c34667", "6e2ac7b0b918a909"),
 }
 
