@@ -268,6 +268,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         if self.max_negatives is not None and len(neg) > self.max_negatives:
             neg = self._hardest(X, neg)
         use_pseudo = pseudo is not None and len(pos) < self.criteria_until and self.criteria_weight > 0
+        self.used_criteria_ = use_pseudo  # whether this fit learns from the criteria row (a rank ensemble asks)
         n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
         unl = np.flatnonzero(labels == UNLABELLED)
         presumed = self._presumed(labels, unl, min(n_presumed, len(unl)))

@@ -487,6 +487,9 @@ class RankEnsemble(QueueSelection):
             self.fitted_at_[i], self.relevant_at_[i] = self.n_fits_, n_relevant
             self.cache_[i] = None
         _side_by_side(solves)
+        self.criteria_phase_ = pseudo is not None and any(
+            getattr(member, "used_criteria_", False) for member, m in zip(self.members_, self.members)
+            if m.get("criteria", True))
         self.n_fits_ += 1
         return self
 
@@ -572,19 +575,16 @@ class RankEnsemble(QueueSelection):
         return combined
 
     def _live_weights(self) -> np.ndarray:
-        """``weights_`` with the members that have no model yet left out while another has one.
-
-        A member has none when it has nothing to learn from: before the first include, a member
-        that takes no criteria row (``"criteria": False``, the interleave's character member)
-        while the others learn from the criteria. Its ranks are then random, and would only add
-        random picks to the queue. With no member fitted (no include, no criteria) all count, and
-        the queue is random as it is for one learner.
-        """
+        """``weights_`` with the members that take no criteria (``"criteria": False``, the
+        interleave's character member) left out while the others still learn from the criteria
+        row (until ``criteria_until`` relevant records are labelled): in a criteria cold start the
+        queue is the criteria-led members' alone."""
         weights = self.weights_
-        live = np.array([getattr(m, "coef_", True) is not None for m in self.members_])
-        if live.any() and not live.all():
-            weights = np.where(live, weights, 0.0)
-            weights = weights / weights.sum()
+        if getattr(self, "criteria_phase_", False):
+            live = np.array([m.get("criteria", True) for m in self.members], dtype=bool)
+            if live.any() and not live.all():
+                weights = np.where(live, weights, 0.0)
+                weights = weights / weights.sum()
         return weights
 
     def _places(self, ranks: np.ndarray) -> np.ndarray:

@@ -143,10 +143,11 @@ def test_best_combination_interleaves_the_members_queues():
     assert run.order.record_id.is_unique and len(run.order) == 80
 
 
-def test_a_member_that_takes_no_criteria_sits_out_of_the_queue_until_the_first_include(pool):
-    """The interleave's character member gets no criteria row (``"criteria": False``): before the
-    first include it has nothing to learn from, and the queue is the word member's alone (its
-    random ranks would only add random picks). From the first include both members count."""
+def test_a_member_that_takes_no_criteria_sits_out_of_the_queue_while_the_criteria_count(pool):
+    """The interleave's character member gets no criteria row (``"criteria": False``) and sits
+    out of the queue while the word member still learns from the criteria (fewer than
+    ``criteria_until`` = 3 includes): a criteria cold start is queued by the word member alone.
+    From the third include both members count; without criteria nothing changes."""
     members = RANKERS["interleave"]["members"]
     assert [m.get("criteria", True) for m in members] == [True, False]
     Xs, pseudo = member_features(pool, members, pseudo_document="peer support drug addiction qualitative interviews")
@@ -154,21 +155,26 @@ def test_a_member_that_takes_no_criteria_sits_out_of_the_queue_until_the_first_i
     irr = np.flatnonzero(pool.label_included.to_numpy() == 0)
     labels = np.full(len(pool), UNLABELLED, dtype=np.int8)
     labels[irr[:5]] = 0
-    ens = RankEnsemble(members=members, combine="best", random_state=0).fit(Xs, labels, pseudo=pseudo)
-    word, char = ens.members_
-    assert word.coef_ is not None and char.coef_ is None
-    unl = np.flatnonzero(labels == UNLABELLED)
-    queue = unl[np.argsort(-ens.priority(Xs)[unl], kind="stable")]
-    by_word = unl[np.argsort(-word.scores(Xs[0])[unl], kind="stable")]
-    assert queue.tolist() == by_word.tolist()
-    labels[rel[0]] = 1
-    ens.fit(Xs, labels, pseudo=pseudo)
-    assert char.coef_ is not None
-    unl = np.flatnonzero(labels == UNLABELLED)
-    queue = unl[np.argsort(-ens.priority(Xs)[unl], kind="stable")]
-    assert queue.tolist() != unl[np.argsort(-word.scores(Xs[0])[unl], kind="stable")].tolist()
+
+    def queues(ens):
+        unl = np.flatnonzero(labels == UNLABELLED)
+        ordered = unl[np.argsort(-ens.priority(Xs)[unl], kind="stable")].tolist()
+        return ordered, unl[np.argsort(-ens.members_[0].scores(Xs[0])[unl], kind="stable")].tolist()
+
+    ens = RankEnsemble(members=members, combine="best", random_state=0)
+    for n_rel, word_only in ((0, True), (2, True), (3, False)):
+        labels[rel[:n_rel]] = 1
+        ens.fit(Xs, labels, pseudo=pseudo)
+        queue, by_word = queues(ens)
+        assert (queue == by_word) == word_only, n_rel
+    assert ens.members_[1].coef_ is not None
+    plain = RankEnsemble(members=members, combine="best", random_state=0).fit(Xs, labels)  # no criteria
+    labels[rel[1:3]] = UNLABELLED
+    plain.fit(Xs, labels)
+    queue, by_word = queues(plain)
+    assert queue != by_word  # one include, no criteria: both members count
     taking = [{**m, "criteria": True} for m in members]  # a member given the criteria row learns from it at once
-    labels[rel[0]] = UNLABELLED
+    labels[rel[:3]] = UNLABELLED
     both = RankEnsemble(members=taking, combine="best", random_state=0).fit(Xs, labels, pseudo=pseudo)
     assert all(m.coef_ is not None for m in both.members_)
     with pytest.raises(ConfigError, match="criteria must be true or false"):
