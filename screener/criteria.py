@@ -63,6 +63,9 @@ _EXCLUSION = re.compile(r"\bexclu[ds]|\bnot eligible\b|\bineligible\b|\bnot (?:b
 # a heading: a short line of its own that starts with a capital, e.g. "Exclusion criteria:", "Exclusion Criteria"
 _HEADING = re.compile(r"^([A-Z][^.:;,]{0,58})(?::|\s*)$")
 _LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{0,40}):\s*(\S.*)$")  # "- Exclusion criteria: other populations"
+# a clause that begins with "not" after a clause break ("? i.e. not a review", ", not children",
+# "(not protocols)") says what is out; it runs to the end of its sentence, or of its brackets
+_NEGATED_CLAUSE = re.compile(r"(?:(?<=[,;:?]\s)|^|(?<=\s)(?=\())\(?(?:(?:i\.e\.|e\.g\.),?\s+)?not\b", re.IGNORECASE)
 # a sentence ends at . ! or ? before a capital (or bracket, quote), not after e.g., i.e., cf., vs., al., etc.
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bcf\.)(?<!\bvs\.)(?<!\bal\.)(?<!\betc\.)"
                            r"\s+(?=[A-Z(\[\"'\u201c])")
@@ -73,7 +76,9 @@ def split_prose(text: str) -> tuple[str, str]:
 
     A line under a heading that speaks of exclusion ("Exclusion criteria", "Exclude:"), up to the
     next heading, is out; so is a line labelled so ("- Exclusion criteria: students") and any
-    sentence that states an exclusion ("We excluded case reports", "Reviews were not eligible").
+    sentence that states an exclusion ("We excluded case reports", "Reviews were not eligible"),
+    and a clause that begins with "not" after a clause break ("primary data? i.e. not a
+    literature review", "adults, not children", "(not protocols)"), to the end of its sentence (or brackets).
     The rest is in. When nothing would be in, everything is (the pseudo-document is never empty).
     A literal ``\\n`` (criteria pasted from a JSON string) breaks a line as a newline does.
     """
@@ -96,7 +101,17 @@ def split_prose(text: str) -> tuple[str, str]:
             exclude.append(line.strip())
             continue
         for sentence in _SENTENCE_END.split(line.strip()):
-            (exclude if _EXCLUSION.search(sentence) else include).append(sentence)
+            if _EXCLUSION.search(sentence):
+                exclude.append(sentence)
+                continue
+            while negated := _NEGATED_CLAUSE.search(sentence):
+                start = negated.start()
+                close = sentence.find(")", start) if sentence[start] == "(" else -1
+                end = close + 1 if close >= 0 else len(sentence)  # "(not ...)" ends at its bracket
+                exclude.append(sentence[start:end])
+                sentence = (sentence[:start].rstrip() + " " + sentence[end:].lstrip()).strip()
+            if sentence:
+                include.append(sentence)
     if not include:
         return text.strip(), ""
     return "\n".join(include), "\n".join(exclude)

@@ -86,6 +86,17 @@ def test_labelled_lines_and_sentences_of_exclusion_are_out():
         assert kept in include
 
 
+def test_a_clause_that_begins_with_not_after_a_clause_break_is_out():
+    from screener.criteria import split_prose
+
+    include, exclude = split_prose(
+        "- Did the paper report primary data? i.e. not a literature review or meta-analysis.\n"
+        "Adults, not children. Studies (not protocols) of mice. Whether or not it worked was recorded.")
+    assert exclude.splitlines() == ["i.e. not a literature review or meta-analysis.", "not children.", "(not protocols)"]
+    assert include.splitlines() == ["- Did the paper report primary data?", "Adults,", "Studies of mice.",
+                                    "Whether or not it worked was recorded."]  # "or not" breaks no clause
+
+
 def test_prose_without_exclusions_or_with_only_exclusions_keeps_its_text():
     from screener.criteria import split_prose
 
