@@ -120,6 +120,10 @@ def test_a_criteria_edit_that_changes_the_stopping_table_moves_the_projects_targ
 def test_the_ranker_setting_chooses_the_interleave_or_the_word_model_and_a_model_of_the_other_is_refit(review):
     code, out, err = run_cli(["settings", review])
     assert code == 0 and "ranker on word and character n-grams, interleaved" in out, err
+    first, _ = rank_project(review)  # a criteria cold start: the word member's queue alone (three includes end it)
+    for rid, label in zip(first["record_id"][:5], ["include", "include", "exclude", "include", "exclude"]):
+        code, out, err = run_cli(["decide", review, str(rid), "--label", label, "--reviewer", "ann"])
+        assert code == 0, err
     interleaved, _ = rank_project(review)
     code, out, err = run_cli(["settings", review, "--ranker", "word"])
     assert code == 0 and "ranker on word n-grams" in out, err
