@@ -411,6 +411,7 @@ class RankEnsemble(QueueSelection):
         self.cache_: list[tuple | None] = [None] * len(self.members_)  # (matrix, member's scores of its rows)
         self.full_: list[tuple | None] = [None] * len(self.members_)  # shortlists: see _shortlisted
         self.n_scorings_ = 0
+        self.criteria_phase_ = False  # whether the last fit learnt from the criteria row (see _live_weights)
         self.ranks_ = None  # each member's rank of every row at the last scoring (unlabelled rows only)
 
     @property

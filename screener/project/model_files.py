@@ -175,7 +175,7 @@ def _rng_state(rng) -> dict | None:
     return None
 
 
-ENSEMBLE_STATE = ("n_fits_", "n_scorings_", "loss_", "hits_", "picks_", "fitted_at_", "relevant_at_")
+ENSEMBLE_STATE = ("n_fits_", "n_scorings_", "loss_", "hits_", "picks_", "fitted_at_", "relevant_at_", "criteria_phase_")
 
 
 def learner_arrays(learner) -> tuple[dict[str, np.ndarray], dict]:
