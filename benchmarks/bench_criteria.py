@@ -1,6 +1,6 @@
 """Criteria-seeded cold start: the shared pools that ship criteria, with and without them.
 
-    python benchmarks/bench_criteria.py [--data-dir ../shared/data] [--seeds 0-4] [--ranker word]
+    python benchmarks/bench_criteria.py [--data-dir ../shared/data] [--seeds 0-4] [--ranker word] [--first-five]
 
 Each run starts with no labelled record at all (a true cold start). "criteria":
 the criteria file's text is the only relevant example until real includes
@@ -11,7 +11,8 @@ relevant record (every metric is still exact). One JSON line per run goes to
 benchmarks/results/criteria.jsonl and a markdown table to criteria.md: the default ranker (the
 interleave since issue 11; before, ``--ranker interleave`` wrote criteria_interleave.md). ``--ranker
 word``: the single learner on word n-grams (``screener simulate --ranker word``), its table in
-criteria_word.md.
+criteria_word.md. ``--first-five`` stops every run at its fifth include, so many seeds are cheap:
+first@1 and first@5 only, in criteria_first5.md (criteria_first5_word.md).
 """
 
 from __future__ import annotations
@@ -42,13 +43,23 @@ RESULTS = ROOT / "benchmarks" / "results"
 SHOWN = ["first@1", "first@5", "records@95", "wss@95", "recall@10%", "loss"]
 
 
-def one(path: str, criteria: str | None, seed: int, ranker: str | None = None) -> dict:
+def one(path: str, criteria: str | None, seed: int, ranker: str | None = None, first_five: bool = False) -> dict:
     records = read_file(path)
     t0 = time.perf_counter()
+    views = views_named(ranker or "default")
+    if first_five:  # the order up to the fifth include is the full run's (each step sees only the labels before it)
+        n_relevant = int((records["label_included"] == 1).sum())
+        settings = SimulationSettings(stop_at_recall=min(1.0, 5 / n_relevant), views=views)
+    else:
+        settings = SimulationSettings(stop_at_last_relevant=True, views=views)
     order = simulate(records, seed=seed, prior_ids=(), criteria=load_criteria(criteria) if criteria else None,
-                     settings=SimulationSettings(stop_at_last_relevant=True, views=views_named(ranker or "default")))
-    return {"dataset": Path(path).stem, "start": "criteria" if criteria else "random", "seed": seed,
-            **run_metrics(order, len(records)), "wall_s": round(time.perf_counter() - t0, 2)}
+                     settings=settings)
+    row = {"dataset": Path(path).stem, "start": "criteria" if criteria else "random", "seed": seed}
+    if first_five:
+        found = order["label"].to_numpy() == 1
+        where = found.nonzero()[0] + 1
+        return {**row, "first@1": int(where[0]), "first@5": int(where[4]), "wall_s": round(time.perf_counter() - t0, 2)}
+    return {**row, **run_metrics(order, len(records)), "wall_s": round(time.perf_counter() - t0, 2)}
 
 
 def main() -> int:
@@ -58,6 +69,9 @@ def main() -> int:
     ap.add_argument("--n-jobs", type=int, default=-1)
     ap.add_argument("--ranker", choices=["default", "word"], default="default",
                     help="default: the interleave (until issue 11, criteria_interleave.md); word: the single learner")
+    ap.add_argument("--first-five", action="store_true",
+                    help="stop each run at its fifth include and report first@1 and first@5 only (many seeds "
+                         "cheaply; criteria_first5[_word].md)")
     args = ap.parse_args()
     ranker = None if args.ranker == "default" else args.ranker
     crits = sorted(args.data_dir.glob("*.criteria.txt"))
@@ -68,24 +82,31 @@ def main() -> int:
     for c in crits:
         pool = c.with_name(c.name.replace(".criteria.txt", ".csv"))
         for seed in parse_seeds(args.seeds):
-            tasks += [(str(pool), str(c), seed, ranker), (str(pool), None, seed, ranker)]
+            tasks += [(str(pool), str(c), seed, ranker, args.first_five), (str(pool), None, seed, ranker, args.first_five)]
     rows = run_tasks(one, tasks, n_jobs=args.n_jobs,
                      progress=lambda i, n, r: print(f"[{i}/{n}] {r['dataset']} {r['start']} seed {r['seed']}", flush=True))
-    settings = {"prior_ids": [], "stop_at_last_relevant": True, **({"ranker": ranker} if ranker else {})}
+    settings = {"prior_ids": [], **({"stop_at": "fifth include"} if args.first_five else {"stop_at_last_relevant": True}),
+                **({"ranker": ranker} if ranker else {})}
+    shown = ["first@1", "first@5"] if args.first_five else SHOWN
     stamp = {"benchmark": "criteria", "settings": settings,
              "commit": git_commit(), "versions": library_versions()}
     with (RESULTS / "criteria.jsonl").open("a") as fh:
         for r in rows:
             fh.write(json.dumps({**r, **stamp}) + "\n")
     df = pd.DataFrame(rows)
-    table = df.groupby(["dataset", "start"])[SHOWN].mean().reset_index()
-    overall = df.groupby("start")[SHOWN].mean().reset_index().assign(dataset="**mean**")
+    table = df.groupby(["dataset", "start"])[shown].mean().reset_index()
+    overall = df.groupby("start")[shown].mean().reset_index().assign(dataset="**mean**")
     table = pd.concat([table, overall[table.columns]], ignore_index=True).round(3)
-    flag = f" --ranker {ranker}" if ranker else ""
+    flag = (f" --ranker {ranker}" if ranker else "") + (" --first-five" if args.first_five else "")
     text = (f"# Criteria cold start{f' ({ranker} ranker)' if ranker else ''}\n\nGenerated by "
             f"`python benchmarks/bench_criteria.py --seeds {args.seeds}{flag}`: no priors; means over seeds.\n\n"
             + to_markdown(table) + "\n")
-    (RESULTS / ("criteria.md" if ranker is None else f"criteria_{ranker}.md")).write_text(text)
+    if args.first_five:
+        wins = (table.pivot(index="dataset", columns="start", values="first@5").drop(index="**mean**")
+                .pipe(lambda t: t["criteria"] < t["random"]))
+        text += f"\nThe criteria start found the first five sooner on {int(wins.sum())} of {len(wins)} pools.\n"
+    name = "criteria" + ("_first5" if args.first_five else "") + (f"_{ranker}" if ranker else "")
+    (RESULTS / f"{name}.md").write_text(text)
     print(text)
     return 0
 
