@@ -33,7 +33,7 @@ def export_table(store: Store) -> pd.DataFrame:
     kept = records[records["duplicate_of"].isna()].copy()
     dup_ids = (records.dropna(subset=["duplicate_of"]).groupby("duplicate_of")["id"]
                .agg(lambda s: "; ".join(map(str, s))))
-    kept["duplicate_ids"] = kept["id"].map(dup_ids).fillna("")
+    kept["duplicate_ids"] = kept["id"].map(dup_ids).astype(object).fillna("")
     ids = kept["id"].to_numpy()
     ta = ta_decisions(store, ids)  # in dual mode: agreed votes or the consensus, see screener.conflicts
     ledger = store.decisions()
@@ -41,7 +41,7 @@ def export_table(store: Store) -> pd.DataFrame:
              .agg(lambda s: " | ".join(s)))
     for col in ("decision", "reason", "reviewer", "decided_at"):
         kept[col] = ta[col].to_numpy()
-    kept["notes"] = kept["id"].map(notes).fillna("")
+    kept["notes"] = kept["id"].map(notes).astype(object).fillna("")
     scores = store.scores().set_index("record_id")
     kept["score"] = kept["id"].map(scores["score"])
     kept["model_version"] = kept["id"].map(scores["model_version"]).astype("Int64")
