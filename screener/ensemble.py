@@ -10,6 +10,11 @@ the members' queues interleaved, so a record any one member puts k-th is read wi
 first ``k × members``. On the shared pools this is what made two views pay (README, "Ranker
 candidates chosen out of fold"): the mean rank buries a record that only one view ranks high.
 
+A member with ``"criteria": False`` (the interleave's character member) learns from no criteria
+row and sits out of the queue while the other members still learn from the criteria (until
+``criteria_until`` includes): a criteria cold start is queued by the word member alone, since a
+character view of prose criteria is a weak example (README, "Criteria cold start").
+
 With ``adapt="hedge"`` the weights follow the review at hand: when a record turns out relevant,
 each member is charged ``log(1 + its rank of that record)`` at the time it was picked, and
 ``w_m ∝ exp(−eta · L_m)``. That is the posterior over members if each one picks records with
@@ -337,7 +342,8 @@ class RankEnsemble(QueueSelection):
 
     Parameters
     ----------
-    members : dicts ``{"features": "word", "model": "lr", "params": {...}, "every": 1}``. A member
+    members : dicts ``{"features": "word", "model": "lr", "params": {...}, "every": 1, "criteria": True}``
+        (``criteria``: whether the member learns from a criteria row; see the module docstring). A member
         with ``every`` k > 1 is refit and rescored only at every k-th fit, or at the first fit after
         a new relevant record; in between its last scores rank the unscreened records (a costly
         view kept at a fraction of its cost). A member with ``shortlist`` M > 0 is refit as usual
