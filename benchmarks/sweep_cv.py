@@ -124,6 +124,14 @@ CONFIGS: dict[str, dict] = {
     "word_char_best_cc1_wp200": {"ensemble": {"members": [{"features": "word", "params": {"presumed_negatives": 200}},
                                                           {"features": "char", "params": {"C": 1.0}}],
                                               "combine": "best"}},
+    # the presumed-irrelevant sample drawn from the lower half / fifth of the unscreened records by
+    # the last model's scores (fewer relevant records presumed irrelevant), both members
+    "word_char_best_cc1_ps50": {"ensemble": {"members": [{"features": "word", "params": {"presumed_share": 0.5}},
+                                                         {"features": "char", "params": {"C": 1.0, "presumed_share": 0.5}}],
+                                             "combine": "best"}},
+    "word_char_best_cc1_ps20": {"ensemble": {"members": [{"features": "word", "params": {"presumed_share": 0.2}},
+                                                         {"features": "char", "params": {"C": 1.0, "presumed_share": 0.2}}],
+                                             "combine": "best"}},
     # the character member refit every second fit (or when a relevant record came in): the speed goal's trade
     "word_char_best_cc1_ce2": {"ensemble": {"members": [{"features": "word"},
                                                         {"features": "char", "params": {"C": 1.0}, "every": 2}],

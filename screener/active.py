@@ -130,6 +130,9 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         few percent relevant records a random record is almost always irrelevant; the sample
         stops early models from latching onto the first few labels. At least 100 are used
         while no irrelevant record is labelled (README, "How the defaults were chosen").
+    presumed_share : draw the presumed-irrelevant sample from this share of the unscreened
+        records, those the last model scored lowest (1: from all of them, at random; a smaller
+        share keeps relevant records the model already ranks high out of the sample).
     max_negatives : keep at most this many labelled irrelevant records in a fit: those the
         current model scores highest (the hardest), as in FASTREAD's aggressive undersampling
         (Yu, Kraft & Menzies 2018). It bounds the cost of a step however many records are
@@ -158,6 +161,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         query: str = "max",
         random_share: float = 0.05,
         presumed_negatives: int = 100,
+        presumed_share: float = 1.0,
         max_negatives: int | None = None,
         criteria_weight: float = 1.0,
         criteria_until: int = 3,
@@ -172,6 +176,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         self.query = query
         self.random_share = random_share
         self.presumed_negatives = presumed_negatives
+        self.presumed_share = presumed_share
         self.max_negatives = max_negatives
         self.criteria_weight = criteria_weight
         self.criteria_until = criteria_until
@@ -271,7 +276,7 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         self.used_criteria_ = use_pseudo  # whether this fit learns from the criteria row (a rank ensemble asks)
         n_presumed = self.presumed_negatives if len(neg) else max(self.presumed_negatives, 100)
         unl = np.flatnonzero(labels == UNLABELLED)
-        presumed = self._presumed(labels, unl, min(n_presumed, len(unl)))
+        presumed = self._presumed(labels, self._presumable(X, unl), min(n_presumed, len(unl)))
         if (len(pos) == 0 and not use_pseudo) or (len(neg) + len(presumed) == 0):
             self.coef_ = None  # nothing to learn from yet: the queue is in random order
             return None
@@ -301,9 +306,20 @@ class ActiveLearner(QueueSelection, BaseEstimator):
 
         return solve
 
+    def _presumable(self, X: sp.csr_matrix, unl: np.ndarray) -> np.ndarray:
+        """The unscreened rows the presumed sample is drawn from: all, or the ``presumed_share``
+        the last model scored lowest (random ties)."""
+        if self.presumed_share >= 1 or getattr(self, "coef_", None) is None:
+            return unl
+        k = max(int(np.ceil(self.presumed_share * len(unl))), 1)
+        margins = X[unl] @ self.coef_
+        low = np.lexsort((self.rng_.random(len(unl)), margins))[:k]
+        return np.sort(unl[low])
+
     def _presumed(self, labels: np.ndarray, unl: np.ndarray, n: int) -> np.ndarray:
         """The presumed-irrelevant sample: ``n`` unscreened rows, the fit policy's ``presumed_refresh`` of them new at each fit."""
         last = getattr(self, "presumed_", None)
+        n = min(n, len(unl))
         if n == 0:
             presumed = unl[:0]
         elif self.policy.presumed_refresh >= 1 or last is None:
@@ -312,7 +328,8 @@ class ActiveLearner(QueueSelection, BaseEstimator):
             keep = last[labels[last] == UNLABELLED]
             n_keep = min(len(keep), n - int(np.ceil(self.policy.presumed_refresh * n)))
             keep = self.rng_.choice(keep, size=max(n_keep, 0), replace=False)
-            free = labels == UNLABELLED
+            free = np.zeros(len(labels), dtype=bool)
+            free[unl] = True
             free[keep] = False
             presumed = np.concatenate([keep, self.rng_.choice(np.flatnonzero(free), size=n - len(keep), replace=False)])
         self.presumed_ = presumed
