@@ -207,6 +207,8 @@ class ActiveLearner(QueueSelection, BaseEstimator):
         a classifier by its repr, no ``random_state``)."""
         params = self.get_params(deep=False)
         params.pop("random_state")
+        if params["presumed_share"] == 1.0:  # added after projects were made: at its default it is left
+            params.pop("presumed_share")     # out, so a project's stored settings and saved model still match
         params["fit_policy"] = self.policy.as_dict()
         if params["classifier"] is not None:
             params["classifier"] = repr(params["classifier"])
@@ -223,6 +225,8 @@ class ActiveLearner(QueueSelection, BaseEstimator):
             raise ConfigError(f"classifier must be a scikit-learn-style estimator, got {self.classifier!r}")
         if self.presumed_negatives < 0:
             raise ConfigError(f"presumed_negatives must be >= 0, got {self.presumed_negatives!r}")
+        if not 0 < self.presumed_share <= 1:
+            raise ConfigError(f"presumed_share must be in (0, 1], got {self.presumed_share!r}")
         if self.max_negatives is not None and self.max_negatives < 1:
             raise ConfigError(f"max_negatives must be >= 1 or None, got {self.max_negatives!r}")
         self.rng_ = check_random_state(self.random_state)

@@ -187,3 +187,22 @@ def test_step_picks_what_select_picks_and_queues_the_rest(pool):
         qa, qb = step(a, X, labels, n=1).queue, step(b, X, labels, n=None).queue
         assert qa[0] == qb[0]
         labels[qa[0]] = y[qa[0]]
+
+
+def test_a_presumed_share_draws_the_presumed_sample_from_the_lowest_scored_records(pool):
+    _, _, X, y = pool
+    labels = np.full(len(y), UNLABELLED, dtype=np.int8)
+    rel, irr = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    labels[rel[:2]] = 1
+    labels[irr[:5]] = 0
+    learner = ActiveLearner(random_state=0, presumed_negatives=10, presumed_share=0.2,
+                            fit_policy={"presumed_refresh": 1.0}).fit(X, labels)
+    unl = np.flatnonzero(labels == UNLABELLED)
+    margins = X[unl] @ learner.coef_
+    lowest = set(unl[np.argsort(margins)[: int(np.ceil(0.2 * len(unl)))]])
+    learner.fit(X, labels)  # a new sample, from the first model's lowest fifth
+    assert len(learner.presumed_) == 10 and set(learner.presumed_) <= lowest
+    assert learner.settings()["presumed_share"] == 0.2
+    assert "presumed_share" not in ActiveLearner().settings()  # at its default, stored settings are unchanged
+    with pytest.raises(ConfigError, match="presumed_share must be in"):
+        ActiveLearner(presumed_share=0).fit(X, labels)
